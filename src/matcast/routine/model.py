@@ -1,0 +1,277 @@
+"""The routine and pose file formats, as typed models.
+
+These models are the single source of truth for what a routine file may say: the loader validates
+against them, the JSON Schema in ``schema/`` is generated from them, and the compiler reads them.
+Every field carries a docstring, which becomes its description in the schema (and so the tooltip in
+an editor).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Strict, Tag, model_validator
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+"""Routine slugs and pose ids: lower-case letters, digits and dashes."""
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+"""A ``{name}`` placeholder in spoken text."""
+
+SIDE_PLACEHOLDERS = frozenset({"side", "Side", "other", "Other"})
+"""The placeholders a bilateral pose may use: the current side and the other one."""
+
+MAX_TEXT = 1000
+"""Longest spoken line, in characters: longer text belongs in several steps."""
+
+PoseId = Annotated[str, Field(pattern=SLUG_PATTERN, description="A pose file name without .yaml")]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+Seconds = Annotated[float, Field(ge=0, le=600)]
+
+
+class Level(StrEnum):
+    """Who a routine is for, and which variation of a pose the compiler picks."""
+
+    gentle = "gentle"
+    beginner = "beginner"
+    all = "all"
+    advanced = "advanced"
+
+
+class Style(StrEnum):
+    """How the session moves: long holds, or one breath per movement."""
+
+    hold = "hold"
+    flow = "flow"
+
+
+class Pace(StrEnum):
+    """How fast breaths and pauses go."""
+
+    slow = "slow"
+    medium = "medium"
+    fast = "fast"
+
+
+class BreathCues(StrEnum):
+    """What the voice says about the breath during a hold."""
+
+    count = "count"
+    """Guide every breath: "inhale" at each in-breath, "exhale, two" at each out-breath."""
+    none = "none"
+    """Say nothing about the breath: only the hold cues, tips and check-ins, else silence."""
+
+
+# Strict mode wants enum instances; a routine file gives their string values.
+LevelName = Annotated[Level, Strict(False)]
+StyleName = Annotated[Style, Strict(False)]
+BreathCuesName = Annotated[BreathCues, Strict(False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, use_attribute_docstrings=True,
+                              frozen=True)
+
+
+class Breath(_Strict):
+    """The length of one breath at medium pace."""
+
+    inhale: float = Field(4.0, gt=0, le=30)
+    """Seconds of the in-breath."""
+    exhale: float = Field(5.0, gt=0, le=30)
+    """Seconds of the out-breath."""
+
+
+class Hold(_Strict):
+    """How long a pose is held: give exactly one of breaths, seconds or minutes."""
+
+    breaths: int | None = Field(None, ge=1, le=500)
+    """Number of full breaths (in and out)."""
+    seconds: float | None = Field(None, gt=0, le=3600)
+    """Clock seconds."""
+    minutes: float | None = Field(None, gt=0, le=120)
+    """Clock minutes."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Hold:
+        given = [k for k in ("breaths", "seconds", "minutes") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of 'breaths', 'seconds' or 'minutes'"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+
+class StepSpec(_Strict):
+    """A spoken step with its own pause after it."""
+
+    say: Text
+    """What the voice says. In a two-sided pose, {side} and {other} become right/left."""
+    pause: Seconds | None = None
+    """Seconds of quiet after the step, at medium pace (default: the routine's step_pause)."""
+
+
+def _text_or_mapping(value: Any) -> str:
+    return "mapping" if isinstance(value, dict | BaseModel) else "text"
+
+
+UNION_TAGS = frozenset({"text", "mapping"})
+"""Names the loader drops from error locations: they label a branch, not a key."""
+
+Step = Annotated[
+    Annotated[Text, Tag("text")] | Annotated[StepSpec, Tag("mapping")],
+    Discriminator(_text_or_mapping),
+]
+"""A step: plain text, or ``{say, pause}``."""
+
+
+class Caution(_Strict):
+    """A safety note, spoken before the pose, with an optional gentler pose to do instead."""
+
+    say: Text
+    """What the voice says, e.g. who should not do this pose and what to do instead."""
+    alternative: PoseId | None = None
+    """A gentler pose used instead of this one when the session is built at level 'gentle'."""
+
+
+CautionItem = Annotated[
+    Annotated[Text, Tag("text")] | Annotated[Caution, Tag("mapping")],
+    Discriminator(_text_or_mapping),
+]
+"""A caution: plain text, or ``{say, alternative}``."""
+
+
+class Pose(_Strict):
+    """A pose file under ``routines/poses/``: written once, used by many routines."""
+
+    name: Text
+    """The pose's English name, spoken when it starts."""
+    sanskrit: str | None = Field(None, max_length=200)
+    """Its Sanskrit name, spoken after the English one in hold style."""
+    targets: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
+        default_factory=list, max_length=30)
+    """Target areas (muscles, joints), for show notes and listings."""
+    sides: Literal["none", "both"] = "none"
+    """'both' for a two-sided pose: right side, a switch cue, then the left side, equal holds."""
+    enter: list[Step] = Field(min_length=1, max_length=40)
+    """How to get into the pose, step by step."""
+    hold: Hold | None = None
+    """How long to hold it (default: the routine's default hold)."""
+    breath_cues: BreathCuesName | None = None
+    """What is said about the breath during the hold (default: the routine's choice)."""
+    hold_cues: list[Text] = Field(default_factory=list, max_length=40)
+    """Guidance spoken during the hold, in order, on every side."""
+    tips: list[Text] = Field(default_factory=list, max_length=20)
+    """Tips, spoken during the first side's hold in hold style and listed in show notes."""
+    checkins: list[Text] = Field(default_factory=list, max_length=40)
+    """Gentle check-ins spoken every `checkin_every` seconds through a long hold, in turn."""
+    checkin_every: float | None = Field(None, ge=10, le=1800)
+    """Seconds between check-ins (default: the routine's default)."""
+    cautions: list[CautionItem] = Field(default_factory=list, max_length=20)
+    """Safety notes, spoken before the pose (in every style)."""
+    switch: Text | None = None
+    """Spoken between the two sides (default: a short "switch sides" cue naming {side})."""
+    exit: list[Step] = Field(default_factory=list, max_length=20)
+    """How to come out of the pose (spoken after the last side)."""
+    flow: Text | None = None
+    """The single cue spoken in flow style (default: the first entry step)."""
+    description: str | None = Field(None, max_length=2000)
+    """A line for show notes; never spoken."""
+
+
+class PoseRef(_Strict):
+    """One entry of a routine's sequence: a pose from the library, with overrides."""
+
+    pose: PoseId
+    """The pose file to use (``routines/poses/<pose>.yaml``)."""
+    variations: dict[LevelName, PoseId] = Field(default_factory=dict)
+    """Another pose to use at a given level, e.g. ``{advanced: advanced-high-lunge}``."""
+    say: Text | None = None
+    """Spoken before the pose starts, e.g. a link from the previous pose."""
+    hold: Hold | None = None
+    """Overrides the pose's hold."""
+    breath_cues: BreathCuesName | None = None
+    """Overrides the pose's breath cues."""
+    enter: list[Step] | None = Field(None, min_length=1, max_length=40)
+    """Overrides the pose's entry steps."""
+    hold_cues: list[Text] | None = Field(None, max_length=40)
+    """Overrides the pose's hold cues."""
+    tips: list[Text] | None = Field(None, max_length=20)
+    """Overrides the pose's tips."""
+    checkins: list[Text] | None = Field(None, max_length=40)
+    """Overrides the pose's check-ins."""
+    checkin_every: float | None = Field(None, ge=10, le=1800)
+    """Overrides the seconds between check-ins."""
+    exit: list[Step] | None = Field(None, max_length=20)
+    """Overrides the pose's exit steps."""
+    flow: Text | None = None
+    """Overrides the pose's flow cue."""
+    transition: Text | None = None
+    """Spoken after the pose, leading into the next one."""
+
+
+class Defaults(_Strict):
+    """Settings every pose of the routine uses unless it says otherwise."""
+
+    breath: Breath = Field(default_factory=Breath)
+    """Breath length at medium pace."""
+    hold: Hold = Field(default_factory=lambda: Hold(breaths=5))
+    """Hold of a pose that names none."""
+    breath_cues: BreathCuesName = BreathCues.count
+    """What is said about the breath during holds."""
+    step_pause: Seconds = 1.0
+    """Seconds of quiet after each entry or exit step."""
+    rest: Seconds = 3.0
+    """Seconds of quiet between two poses (stretched or shrunk a little to fit --minutes)."""
+    checkin_every: float = Field(60.0, ge=10, le=1800)
+    """Seconds between check-ins during long holds."""
+
+
+class Duration(_Strict):
+    """The session length a routine is meant for, in minutes."""
+
+    default: float = Field(gt=0, le=240)
+    """Length built when no --minutes is given."""
+    min: float | None = Field(None, gt=0, le=240)
+    """Shortest length allowed with --minutes."""
+    max: float | None = Field(None, gt=0, le=240)
+    """Longest length allowed with --minutes."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Duration:
+        low = self.min if self.min is not None else self.default
+        high = self.max if self.max is not None else self.default
+        if not low <= self.default <= high:
+            raise ValueError("need min <= default <= max")
+        return self
+
+
+class Routine(_Strict):
+    """A routine file under ``routines/``: one guided session."""
+
+    title: Text
+    """The session's title (episode title)."""
+    description: str | None = Field(None, max_length=4000)
+    """A paragraph for listings and show notes; never spoken."""
+    author: str | None = Field(None, max_length=200)
+    """Who wrote the routine."""
+    level: LevelName = Level.all
+    """Who the routine is for."""
+    focus: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
+        default_factory=list, max_length=30)
+    """Focus areas, for listings and show notes."""
+    styles: list[StyleName] = Field(default_factory=lambda: [Style.hold, Style.flow], min_length=1)
+    """Styles this routine can be built in; the first is the default."""
+    duration: Duration | None = None
+    """Meant length in minutes; without it, the length follows from the holds."""
+    defaults: Defaults = Field(default_factory=Defaults)
+    """Settings for every pose."""
+    intro: list[Text] = Field(default_factory=list, max_length=40)
+    """Spoken at the start, one line after another."""
+    outro: list[Text] = Field(default_factory=list, max_length=40)
+    """Spoken at the end."""
+    sequence: list[PoseRef] = Field(min_length=1, max_length=500)
+    """The poses, in order."""

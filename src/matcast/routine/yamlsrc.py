@@ -1,0 +1,239 @@
+"""Reading a YAML file into plain data plus the position of every key and value.
+
+PyYAML's safe loader is used only to compose the node graph; this module turns nodes into plain
+Python values itself so that it can (1) remember where each key and value is, for error messages,
+(2) refuse every tag that is not a plain scalar, list or mapping (``!!python/...`` and friends are
+never constructed), and (3) bound what a small file can cost: size, nesting depth and the number of
+nodes visited when aliases are expanded (a "billion laughs" file stops at the budget).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from matcast.errors import Problem
+
+KeyPath = tuple[str | int, ...]
+
+MAX_BYTES = 1_000_000
+"""Largest routine or pose file read, in bytes."""
+MAX_DEPTH = 40
+"""Deepest nesting of lists and mappings."""
+MAX_NODES = 50_000
+"""Most nodes visited while building the data, aliases expanded: bounds YAML bombs."""
+
+_PLAIN_SCALARS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+def format_key_path(path: KeyPath) -> str:
+    """``('sequence', 2, 'hold')`` -> ``sequence[2].hold``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+@dataclass
+class YamlDoc:
+    """A parsed YAML document: its data and where each piece of it was written."""
+
+    path: Path
+    data: Any
+    values: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    """1-based (line, column) of the value at each key path."""
+    keys: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    """1-based (line, column) of the mapping key that leads to each key path."""
+
+    def where(self, path: KeyPath, *, key: bool = False) -> tuple[int | None, int | None]:
+        """The position of ``path``, or of its nearest written ancestor."""
+        probe = tuple(path)
+        while True:
+            table = self.keys if key and probe in self.keys else self.values
+            if probe in table:
+                return table[probe]
+            if not probe:
+                return None, None
+            probe = probe[:-1]
+
+    def problem(self, path: KeyPath, message: str, hint: str | None = None, *,
+                key: bool = False) -> Problem:
+        line, column = self.where(path, key=key)
+        return Problem(self.path, line, column, format_key_path(path), message, hint)
+
+
+class YamlProblems(Exception):
+    """Raised with every problem found while reading one file."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+def _mark(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def read_yaml(path: Path, *, max_bytes: int = MAX_BYTES) -> YamlDoc:
+    """Read and parse ``path``; raise :class:`YamlProblems` if it is not a usable document."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise YamlProblems([Problem(path, None, None, "",
+                                        f"file is {size:,} bytes; the limit is {max_bytes:,}",
+                                        "split the routine, or check this is the right file")])
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise YamlProblems([Problem(path, None, None, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise YamlProblems([Problem(path, None, None, "", "is a folder, not a file")]) from None
+    except OSError as exc:
+        raise YamlProblems([Problem(path, None, None, "", f"cannot read: {exc.strerror}")]) from None
+    return parse_yaml(raw, path)
+
+
+def parse_yaml(raw: bytes, path: Path) -> YamlDoc:
+    """Parse YAML bytes named ``path`` (the name is only used in messages)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise YamlProblems([Problem(path, line, column, "",
+                                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                                    "save the file as UTF-8")]) from None
+    text = text.removeprefix("\ufeff")
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#")
+                               for ln in text.splitlines()):
+        raise YamlProblems([Problem(path, None, None, "", "file is empty",
+                                    "a routine or pose file is a YAML mapping of keys to values")])
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        what = exc.problem or "invalid YAML"
+        if exc.context:
+            what = f"{exc.context}: {what}"
+        raise YamlProblems([Problem(path, line, column, "", f"invalid YAML: {what}",
+                                    "check the indentation and quoting near this line")]) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblems([Problem(path, None, None, "", f"invalid YAML: {exc}")]) from None
+    except RecursionError:
+        raise YamlProblems([Problem(path, None, None, "", "nesting is too deep")]) from None
+    finally:
+        loader.dispose()
+    doc = YamlDoc(path, None)
+    builder = _Builder(doc, loader)
+    doc.data = builder.build(node, (), 0)
+    if builder.problems:
+        raise YamlProblems(builder.problems)
+    return doc
+
+
+class _Builder:
+    """Turns a node graph into plain data, recording positions and problems."""
+
+    def __init__(self, doc: YamlDoc, loader: yaml.SafeLoader) -> None:
+        self.doc = doc
+        self.loader = loader
+        self.problems: list[Problem] = []
+        self.visited = 0
+        self.budget_spent = False
+
+    def _fail(self, node: Node, path: KeyPath, message: str, hint: str | None = None) -> None:
+        line, column = _mark(node)
+        self.problems.append(Problem(self.doc.path, line, column, format_key_path(path), message,
+                                     hint))
+
+    def build(self, node: Node | None, path: KeyPath, depth: int) -> Any:
+        if node is None:
+            return None
+        self.visited += 1
+        if self.visited > MAX_NODES:
+            if not self.budget_spent:
+                self.budget_spent = True
+                self._fail(node, path, f"the document expands to more than {MAX_NODES:,} values "
+                           "(aliases repeated too often)", "write the values out, or use fewer "
+                           "aliases")
+            return None
+        if depth > MAX_DEPTH:
+            self._fail(node, path, f"nested more than {MAX_DEPTH} levels deep",
+                       "a routine is a few levels deep; check for a self-referencing alias")
+            return None
+        self.doc.values.setdefault(path, _mark(node))
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        if isinstance(node, SequenceNode):
+            if node.tag != _SEQ:
+                self._bad_tag(node, path)
+                return None
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            if node.tag != _MAP:
+                self._bad_tag(node, path)
+                return None
+            return self._mapping(node, path, depth)
+        self._fail(node, path, "unsupported YAML node")
+        return None
+
+    def _bad_tag(self, node: Node, path: KeyPath) -> None:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        self._fail(node, path, f"the tag {tag!r} is not allowed",
+                   "routine files hold only text, numbers, true/false, lists and mappings")
+
+    def _scalar(self, node: ScalarNode, path: KeyPath) -> Any:
+        if node.tag not in _PLAIN_SCALARS:
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                self._fail(node, path, f"{node.value!r} reads as a date, which no key takes",
+                           "put the value in quotes to make it text")
+            else:
+                self._bad_tag(node, path)
+            return None
+        value = self.loader.construct_object(node, deep=True)
+        if isinstance(value, float) and not math.isfinite(value):
+            self._fail(node, path, f"expected a finite number, got {node.value!r}")
+            return None
+        return value
+
+    def _mapping(self, node: MappingNode, path: KeyPath, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            self.visited += 1
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self._fail(key_node, path, "merge keys ('<<') are not supported",
+                           "write the keys out, or use an alias (*name) for a whole value")
+                continue
+            if not isinstance(key_node, ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                shown = key_node.value if isinstance(key_node, ScalarNode) else "a collection"
+                self._fail(key_node, path, f"keys must be text, got {shown!r}")
+                continue
+            key = str(key_node.value)
+            child = (*path, key)
+            if key in out:
+                first = self.doc.keys.get(child)
+                self._fail(key_node, child, f"key {key!r} appears twice"
+                           + (f" (first on line {first[0]})" if first else ""),
+                           "remove one of them")
+                continue
+            self.doc.keys[child] = _mark(key_node)
+            out[key] = self.build(value_node, child, depth + 1)
+        return out
