@@ -80,7 +80,8 @@ class EngineError(MatcastError):
 class ToolError(MatcastError):
     """An external program (ffmpeg) failed."""
 
-    def __init__(self, argv: Sequence[str], code: int | None, stderr: str, message: str = "") -> None:
+    def __init__(self, argv: Sequence[str], code: int | None, stderr: str,
+                 message: str = "") -> None:
         self.argv = list(argv)
         self.code = code
         self.stderr = stderr

@@ -13,6 +13,7 @@ import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,8 +22,8 @@ from pydantic import BaseModel, ValidationError
 from matcast.errors import Problem, RoutineError
 from matcast.routine.model import (
     PLACEHOLDER,
-    SLUG_PATTERN,
     SIDE_PLACEHOLDERS,
+    SLUG_PATTERN,
     UNION_TAGS,
     Caution,
     Pose,
@@ -54,7 +55,7 @@ class LoadedRoutine:
     """Where each pose came from."""
 
 
-def load_routine(path: Path) -> LoadedRoutine:
+def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
     """Load and validate a routine file and the pose files it uses.
 
     Raises :class:`RoutineError` listing every problem found in the routine and its poses.
@@ -120,8 +121,9 @@ def load_routine(path: Path) -> LoadedRoutine:
     return LoadedRoutine(path.stem, path, routine, poses, pose_paths)
 
 
-def load_pose(path: Path) -> Pose:
+def load_pose(path: str | PathLike[str]) -> Pose:
     """Load and validate one pose file; raise :class:`RoutineError` with every problem in it."""
+    path = Path(path)
     problems: list[Problem] = []
     try:
         doc = read_yaml(path)
@@ -248,6 +250,7 @@ def _problem_from_error(model: type[BaseModel], doc: YamlDoc, error: Any) -> Pro
         words = {"greater_than": "greater than", "greater_than_equal": "at least",
                  "less_than": "less than", "less_than_equal": "at most"}[kind]
         limit = next(iter(ctx.values()), "?")
+        limit = f"{limit:g}" if isinstance(limit, float) else limit
         return doc.problem(loc, f"expected a number {words} {limit}, got {_describe(value)}")
     if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
         return doc.problem(loc, _length_message(kind, ctx, value))

@@ -104,7 +104,8 @@ def read_yaml(path: Path, *, max_bytes: int = MAX_BYTES) -> YamlDoc:
     except IsADirectoryError:
         raise YamlProblems([Problem(path, None, None, "", "is a folder, not a file")]) from None
     except OSError as exc:
-        raise YamlProblems([Problem(path, None, None, "", f"cannot read: {exc.strerror}")]) from None
+        message = f"cannot read: {exc.strerror}"
+        raise YamlProblems([Problem(path, None, None, "", message)]) from None
     return parse_yaml(raw, path)
 
 

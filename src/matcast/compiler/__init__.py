@@ -1,0 +1,73 @@
+"""The compiler: a loaded routine plus options -> a timed cue script. Pure: no files, no audio.
+
+Passes, in order: :func:`~matcast.compiler.expand.expand` (style, level, sides, chimes),
+hold lengths (:mod:`~matcast.compiler.fit`: as written, or fitted to ``--minutes``),
+:func:`~matcast.compiler.schedule.schedule` (times in samples). Speech lengths are estimated unless
+measured ones are given: the renderer compiles again with the lengths of the real audio, so the
+same code times both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from matcast.compiler import holds
+from matcast.compiler.expand import expand
+from matcast.compiler.fit import FitError, Lengths, fit, natural
+from matcast.compiler.options import MAX_MINUTES, CompileOptions
+from matcast.compiler.plan import Bell, HoldBlock, Plan, Rest, Say
+from matcast.compiler.schedule import schedule
+from matcast.compiler.speech import SpeechLength, estimate, speech_length
+from matcast.cues import CHIME_SAMPLES, SAMPLE_RATE, CueScript
+from matcast.errors import UsageError
+from matcast.routine.loader import LoadedRoutine
+
+__all__ = ["CompileOptions", "compile_routine", "estimate"]
+
+
+def compile_routine(loaded: LoadedRoutine, options: CompileOptions | None = None,
+                    measured: Mapping[str, int] | None = None) -> CueScript:
+    """Compile ``loaded`` into a cue script.
+
+    ``measured`` maps spoken lines to their real length in samples; lines not in it are
+    estimated. Raises :class:`~matcast.errors.UsageError` for options the routine cannot meet.
+    """
+    options = options or CompileOptions()
+    options.check(loaded)
+    plan = expand(loaded, options)
+    speech = speech_length(measured, options.rate)
+    script = schedule(plan, _lengths(plan, speech), speech)
+    if script.duration > MAX_MINUTES * 60 * SAMPLE_RATE:
+        raise UsageError(f"{loaded.slug}: the session would last "
+                         f"{script.duration_seconds / 60:.0f} minutes; the limit is "
+                         f"{MAX_MINUTES:g}")
+    return script
+
+
+def _lengths(plan: Plan, speech: SpeechLength) -> Lengths:
+    blocks = [s for s in plan.segments if isinstance(s, HoldBlock)]
+
+    def min_length(block: HoldBlock) -> int:
+        return holds.min_length(block, speech)
+
+    if plan.target is None:
+        return natural(blocks, min_length)
+    rests = [s for s in plan.segments if isinstance(s, Rest)]
+    fixed = 0
+    for seg in plan.segments:
+        if isinstance(seg, Say):
+            fixed += speech(seg.text) + seg.pause
+        elif isinstance(seg, Bell):
+            fixed += CHIME_SAMPLES[seg.kind]
+    try:
+        return fit(blocks, rests, fixed, plan.target, min_length)
+    except FitError as exc:
+        low, high = exc.low, exc.high
+        if plan.allowed is not None:
+            low, high = max(low, plan.allowed[0]), min(high, plan.allowed[1])
+        style = plan.options["style"]
+        raise UsageError(
+            f"{plan.routine} ({style} style) cannot be fitted to "
+            f"{plan.target / SAMPLE_RATE / 60:g} minutes: it can be built from "
+            f"{low / SAMPLE_RATE / 60:.1f} to {high / SAMPLE_RATE / 60:.1f} minutes"
+        ) from None

@@ -1,0 +1,55 @@
+"""What a routine is compiled with: style, level, pace, target length, speaking rate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matcast.compiler.speech import DEFAULT_RATE
+from matcast.errors import UsageError
+from matcast.routine.loader import LoadedRoutine
+from matcast.routine.model import Level, Pace, Routine, Style
+
+PACE_FACTOR: dict[Pace, float] = {Pace.slow: 1.25, Pace.medium: 1.0, Pace.fast: 0.8}
+"""Breaths and pauses are this many times their medium length."""
+
+MAX_MINUTES = 240.0
+"""Longest session built: anything longer is almost surely a mistake in a routine file."""
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """Options of one compile; the defaults build a routine as written."""
+
+    style: Style | None = None
+    """hold or flow; None takes the routine's first style."""
+    level: Level = Level.all
+    """Picks pose variations (and, at 'gentle', gentler alternatives)."""
+    pace: Pace = Pace.medium
+    """Scales breaths and pauses."""
+    minutes: float | None = None
+    """Session length to fit; None keeps the routine's own length."""
+    rate: int = DEFAULT_RATE
+    """Speaking rate (words per minute) the speech estimate assumes."""
+
+    def style_for(self, routine: Routine) -> Style:
+        return self.style if self.style is not None else routine.styles[0]
+
+    def check(self, loaded: LoadedRoutine) -> None:
+        """Raise :class:`UsageError` if these options make no sense for this routine."""
+        routine = loaded.routine
+        style = self.style_for(routine)
+        if style not in routine.styles:
+            raise UsageError(
+                f"{loaded.slug}: style {style.value!r} is not offered by this routine "
+                f"(it offers {', '.join(s.value for s in routine.styles)})")
+        if self.minutes is not None:
+            if not 0 < self.minutes <= MAX_MINUTES:
+                raise UsageError(f"--minutes must be between 0 and {MAX_MINUTES:g}, "
+                                 f"got {self.minutes:g}")
+            d = routine.duration
+            if d is not None:
+                low, high = d.min or d.default, d.max or d.default
+                if not low <= self.minutes <= high:
+                    raise UsageError(f"{loaded.slug}: this routine is meant to last "
+                                     f"{low:g} to {high:g} minutes; got --minutes "
+                                     f"{self.minutes:g}")
