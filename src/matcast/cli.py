@@ -1,0 +1,179 @@
+"""The ``matcast`` command: a thin layer over the public API.
+
+Every user-facing failure is a :class:`~matcast.errors.MatcastError`, caught once in :func:`main`,
+printed without a traceback, and turned into its exit code (2 for bad input, 1 for failures).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from matcast.compiler import CompileOptions, compile_routine
+from matcast.cues import CueScript, EventKind
+from matcast.errors import MatcastError, Problem, RoutineError
+from matcast.library import default_library, resolve_routine, routine_paths
+from matcast.routine.loader import POSES_DIR, load_pose, load_routine
+from matcast.routine.model import Level, Pace, Style
+from matcast.routine.schema import SCHEMA_FILES, schema_text
+
+app = typer.Typer(
+    name="matcast",
+    help="Turn yoga routines written in YAML into voice-guided audio sessions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+LibraryOpt = Annotated[Path | None, typer.Option(
+    "--library", help="Routine library folder (default: $MATCAST_LIBRARY or ./routines).")]
+MinutesOpt = Annotated[float | None, typer.Option(
+    "--minutes", "-m", help="Fit the session to this many minutes (±2%).")]
+StyleOpt = Annotated[Style | None, typer.Option(
+    "--style", help="hold: long slow holds; flow: one breath per movement.")]
+LevelOpt = Annotated[Level, typer.Option("--level", help="Picks pose variations.")]
+PaceOpt = Annotated[Pace, typer.Option("--pace", help="Speed of breaths and pauses.")]
+
+
+def _options(minutes: float | None, style: Style | None, level: Level, pace: Pace,
+             rate: int | None = None) -> CompileOptions:
+    if rate is None:
+        return CompileOptions(style=style, level=level, pace=pace, minutes=minutes)
+    return CompileOptions(style=style, level=level, pace=pace, minutes=minutes, rate=rate)
+
+
+def clock(samples: int, sample_rate: int = 44_100) -> str:
+    """Samples as m:ss.s."""
+    seconds = samples / sample_rate
+    return f"{int(seconds // 60):d}:{seconds % 60:04.1f}"
+
+
+def format_table(script: CueScript) -> str:
+    """The timeline as aligned text: start, kind, pose/side, text."""
+    rows = []
+    for e in script.events:
+        where = (e.pose or "") + (f"/{e.side.value}" if e.side else "")
+        if e.kind is EventKind.speech:
+            what = e.text or ""
+        elif e.kind is EventKind.chime:
+            what = f"({e.chime.value if e.chime else ''} chime)"
+        else:
+            what = f"({e.length / 44_100:.1f} s quiet)"
+        kind = e.kind.value + ("*" if e.hold else "")
+        rows.append(f"{clock(e.start):>7}  {kind:<8}  {where:<26}  {what}")
+    head = (f"{script.title} ({script.routine}): {clock(script.duration)}, "
+            f"{len(script.chapters)} chapters, {len(script.events)} events; * = inside a hold")
+    chapters = [f"  {clock(c.start):>7}  {c.title}" for c in script.chapters]
+    return "\n".join([head, "chapters:", *chapters, "timeline:", *rows])
+
+
+@app.command("compile")
+def compile_cmd(
+    routine: Annotated[str, typer.Argument(help="Routine name (post-run) or a .yaml path.")],
+    minutes: MinutesOpt = None,
+    style: StyleOpt = None,
+    level: LevelOpt = Level.all,
+    pace: PaceOpt = Pace.medium,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    library: LibraryOpt = None,
+) -> None:
+    """Compile a routine to its timed cue script and print it (speech lengths estimated)."""
+    loaded = load_routine(resolve_routine(routine, library))
+    script = compile_routine(loaded, _options(minutes, style, level, pace))
+    if fmt is OutputFormat.json:
+        typer.echo(json.dumps(script.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_table(script))
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(
+        help="Routine or pose files, or library folders.")],
+) -> None:
+    """Check routine files (and the pose files they use); report every problem at once."""
+    problems: list[Problem] = []
+    checked = 0
+    for path in paths:
+        targets = _validation_targets(path)
+        if not targets:
+            problems.append(Problem(path, None, None, "", "no such file or folder"))
+        for target, is_pose in targets:
+            checked += 1
+            try:
+                load_pose(target) if is_pose else load_routine(target)
+            except RoutineError as exc:
+                problems.extend(p for p in exc.problems if p not in problems)
+    if problems:
+        raise RoutineError(problems)
+    typer.echo(f"ok: {checked} file{'s' if checked != 1 else ''} valid")
+
+
+def _validation_targets(path: Path) -> list[tuple[Path, bool]]:
+    if path.is_dir():
+        found = [(p, False) for p in routine_paths(path)]
+        poses = path / POSES_DIR
+        if poses.is_dir():
+            found += [(p, True) for p in sorted(poses.glob("*.yaml"))]
+        if path.name == POSES_DIR:
+            found = [(p, True) for p in sorted(path.glob("*.yaml"))]
+        return found
+    if path.is_file() or path.suffix in (".yaml", ".yml"):
+        return [(path, path.parent.name == POSES_DIR)]
+    return []
+
+
+@app.command("list")
+def list_cmd(library: LibraryOpt = None) -> None:
+    """List the routines of the library with their estimated length in each style."""
+    folder = library or default_library()
+    for path in routine_paths(folder):
+        try:
+            loaded = load_routine(path)
+        except RoutineError as exc:
+            typer.echo(f"{path.stem:<22} INVALID ({len(exc.problems)} problems: "
+                       f"matcast validate {path})")
+            continue
+        lengths = []
+        for style in loaded.routine.styles:
+            script = compile_routine(loaded, CompileOptions(style=style))
+            lengths.append(f"{style.value} {script.duration_seconds / 60:.0f} min")
+        typer.echo(f"{path.stem:<22} {loaded.routine.title:<36} {', '.join(lengths)}")
+
+
+@app.command()
+def schema(
+    kind: Annotated[str, typer.Argument(help="routine or pose")] = "routine",
+) -> None:
+    """Print the JSON Schema of routine or pose files (also shipped in schema/)."""
+    name = f"{kind}.schema.json"
+    if name not in SCHEMA_FILES:
+        raise typer.BadParameter("expected 'routine' or 'pose'", param_hint="KIND")
+    typer.echo(schema_text(name), nl=False)
+
+
+def main() -> None:
+    """Entry point: run the app, turning MatcastError into a message and an exit code.
+
+    Usage errors (unknown option, bad choice) are reported by typer itself, with exit code 2.
+    """
+    try:
+        app()
+    except MatcastError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

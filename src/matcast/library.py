@@ -1,0 +1,55 @@
+"""Finding routines: the library folder and routine names given on the command line."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+from matcast.errors import UsageError
+
+LIBRARY_ENV = "MATCAST_LIBRARY"
+"""Environment variable naming the routine library folder."""
+NOT_ROUTINES = frozenset({"library"})
+"""YAML files in the library folder that are not routines (the library's own config)."""
+
+
+def default_library() -> Path:
+    """The routine library: $MATCAST_LIBRARY, ./routines, the source checkout's, or the bundled one.
+    """
+    env = os.environ.get(LIBRARY_ENV)
+    if env:
+        return Path(env)
+    here = Path("routines")
+    if here.is_dir() and any(here.glob("*.yaml")):
+        return here
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parents[1] / "routines", package / "_routines"):
+        if candidate.is_dir():
+            return candidate
+    return here
+
+
+def routine_paths(library: Path) -> list[Path]:
+    """Every routine file of a library folder, sorted by name."""
+    if not library.is_dir():
+        raise UsageError(f"routine library {library} is not a folder "
+                         f"(set --library or ${LIBRARY_ENV})")
+    return sorted(p for p in library.glob("*.yaml") if p.stem not in NOT_ROUTINES)
+
+
+def resolve_routine(name: str, library: Path | None = None) -> Path:
+    """A routine file from a name (``post-run``) or a path (``my/routine.yaml``)."""
+    as_path = Path(name)
+    if as_path.suffix in (".yaml", ".yml") or os.sep in name or "/" in name:
+        if not as_path.is_file():
+            raise UsageError(f"no routine file at {as_path}")
+        return as_path
+    library = library or default_library()
+    path = library / f"{name}.yaml"
+    if path.is_file():
+        return path
+    known = [p.stem for p in routine_paths(library)]
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(known)}"
+    raise UsageError(f"no routine named {name!r} in {library} ({hint})")
