@@ -1,0 +1,215 @@
+"""The speech-engine contract: what any text-to-speech engine gives the rest of matcast.
+
+Owns :class:`VoiceInfo`, the :class:`SpeechEngine` protocol, the registry of engines by name, and
+the audio conventions every engine's output follows (int16 mono at :data:`SAMPLE_RATE`, trimmed so
+sample 0 is within a few milliseconds of the speech onset). The mixer places a clip at its event's
+start, so an engine that left its own lead-in silence would make every line late.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from math import gcd
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from matcast.cues import SAMPLE_RATE
+from matcast.errors import EngineError
+
+DEFAULT_ENGINE = "pyttsx3"
+"""The engine used when none is named: offline, and installed with matcast on every platform."""
+
+RATE_MIN = 80
+"""Slowest speaking rate accepted, in words per minute."""
+RATE_MAX = 400
+"""Fastest speaking rate accepted, in words per minute."""
+
+VOICES_HINT = "run `matcast voices` to list the voices of each engine"
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """One voice an engine can speak with."""
+
+    id: str
+    """What to pass as ``voice``: stable across runs, and part of every cache key."""
+    name: str
+    """A human-readable name, e.g. ``English (America)``."""
+    languages: tuple[str, ...]
+    """Language tags the voice speaks, e.g. ``("en-us",)``; may be empty when the engine is mute
+    about it."""
+
+
+@runtime_checkable
+class SpeechEngine(Protocol):
+    """A text-to-speech engine. Instances may hold a worker process: call :meth:`close`."""
+
+    name: str
+    """The registry name, e.g. ``pyttsx3``; part of every cache key."""
+
+    def version(self) -> str:
+        """Everything that changes the audio for the same voice, rate and text (library and data
+        versions): part of every cache key, so an upgrade re-renders instead of mixing voices."""
+        ...
+
+    def voices(self) -> list[VoiceInfo]:
+        """The voices available on this machine."""
+        ...
+
+    def default_voice(self) -> str:
+        """The voice id used when none is asked for."""
+        ...
+
+    def default_rate(self) -> int:
+        """The speaking rate, in words per minute, used when none is asked for."""
+        ...
+
+    def check(self, voice: str | None, rate: int | None) -> tuple[str, int]:
+        """Resolve defaults and validate; return the canonical ``(voice id, rate)``.
+
+        Raises :class:`EngineError` for an unknown voice (with close matches and a hint) or a rate
+        outside what the engine supports.
+        """
+        ...
+
+    def render(
+        self,
+        texts: Sequence[str],
+        voice: str,
+        rate: int,
+        on_done: Callable[[str], None] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Speak each text; return text → int16 mono samples at :data:`SAMPLE_RATE`, trimmed.
+
+        ``voice`` and ``rate`` must come from :meth:`check`. ``on_done`` is called with each text
+        once its audio is ready. Raises :class:`EngineError` naming the text that failed.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release the engine's resources; the engine may be used again afterwards."""
+        ...
+
+
+EngineFactory = Callable[[], SpeechEngine]
+
+_FACTORIES: dict[str, EngineFactory] = {}
+
+
+def register_engine(name: str, factory: EngineFactory) -> None:
+    """Make an engine available under ``name`` (replacing any engine of that name)."""
+    _FACTORIES[name] = factory
+
+
+def engine_names() -> list[str]:
+    """The names :func:`get_engine` accepts, sorted."""
+    return sorted(_FACTORIES)
+
+
+def get_engine(name: str = DEFAULT_ENGINE) -> SpeechEngine:
+    """A new instance of the engine called ``name``."""
+    try:
+        factory = _FACTORIES[name]
+    except KeyError:
+        known = ", ".join(engine_names()) or "(none)"
+        message = f"unknown speech engine {name!r}; known engines: {known}"
+        close = difflib.get_close_matches(name, engine_names(), n=1)
+        if close:
+            message += f" (did you mean {close[0]!r}?)"
+        raise EngineError(message) from None
+    return factory()
+
+
+def _pyttsx3_factory() -> SpeechEngine:
+    # Imported here: pyttsx3_engine imports this module, and a registry lookup should not cost
+    # the import of an engine nobody asked for.
+    from matcast.voice.pyttsx3_engine import Pyttsx3Engine
+
+    return Pyttsx3Engine()
+
+
+register_engine("pyttsx3", _pyttsx3_factory)
+
+
+def resolve_voice(engine_name: str, voice: str, voices: Sequence[VoiceInfo]) -> str:
+    """The canonical id of ``voice`` among ``voices``, or :class:`EngineError` with suggestions.
+
+    Accepts the exact id, the id in another case, or (for ids shaped ``family/name``, as eSpeak's
+    are) the part after the slash when only one voice has it.
+    """
+    ids = [v.id for v in voices]
+    if voice in ids:
+        return voice
+    folded = voice.casefold()
+    for voice_id in ids:
+        if voice_id.casefold() == folded:
+            return voice_id
+    tails = [i for i in ids if i.casefold().rpartition("/")[2] == folded]
+    if len(tails) == 1:
+        return tails[0]
+    message = f"unknown voice {voice!r} for speech engine {engine_name}"
+    by_folded = {i.casefold(): i for i in ids}
+    close = difflib.get_close_matches(folded, list(by_folded), n=3, cutoff=0.6)
+    if close:
+        message += "; did you mean " + " or ".join(repr(by_folded[c]) for c in close) + "?"
+    raise EngineError(f"{message}\n    hint: {VOICES_HINT}")
+
+
+def check_rate(engine_name: str, rate: int) -> int:
+    """``rate`` if it is a whole number of words per minute in [RATE_MIN, RATE_MAX]."""
+    # bool is an int subclass; True would otherwise pass as 1 wpm and fail the range check with
+    # a confusing message.
+    if isinstance(rate, bool) or not isinstance(rate, int):
+        raise EngineError(f"speaking rate must be a whole number of words per minute, not {rate!r}")
+    if not RATE_MIN <= rate <= RATE_MAX:
+        raise EngineError(
+            f"speaking rate {rate} words per minute is out of range for speech engine "
+            f"{engine_name}: use {RATE_MIN} to {RATE_MAX}"
+        )
+    return rate
+
+
+def to_sample_rate(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Resample int16 mono ``samples`` from ``rate`` Hz to :data:`SAMPLE_RATE` (int16 out)."""
+    if rate == SAMPLE_RATE or samples.size == 0:
+        return samples.astype(np.int16, copy=False)
+    # scipy.signal takes most of a second to import; only a build that renders pays for it.
+    from scipy.signal import resample_poly
+
+    step = gcd(SAMPLE_RATE, rate)
+    resampled = resample_poly(samples.astype(np.float64), SAMPLE_RATE // step, rate // step)
+    # The anti-aliasing filter can overshoot full-scale peaks slightly.
+    return np.clip(np.rint(resampled), -32768, 32767).astype(np.int16)
+
+
+def trim_silence(
+    samples: np.ndarray,
+    sample_rate: int = SAMPLE_RATE,
+    threshold_dbfs: float = -50.0,
+    window_ms: float = 5.0,
+    lead_ms: float = 5.0,
+    tail_ms: float = 30.0,
+) -> np.ndarray:
+    """Cut leading and trailing silence from int16 ``samples``; empty if nothing is loud enough.
+
+    Loudness is the mean power over a ``window_ms`` window centred on each sample, so a click does
+    not count as speech and a quiet consonant onset still does. ``lead_ms`` before the onset keeps
+    the attack of the first phoneme; ``tail_ms`` after the end keeps the release of the last.
+    """
+    if samples.size == 0:
+        return samples[:0]
+    x = samples.astype(np.float64) / 32768.0
+    width = max(1, round(sample_rate * window_ms / 1000))
+    # Centred moving average via a cumulative sum: O(n) whatever the window.
+    padded = np.concatenate([np.zeros(width // 2 + 1), x * x, np.zeros(width - width // 2)])
+    sums = np.cumsum(padded)
+    power = (sums[width:] - sums[:-width])[: x.size] / width
+    loud = np.flatnonzero(power > 10.0 ** (threshold_dbfs / 10.0))
+    if loud.size == 0:
+        return samples[:0]
+    start = max(0, int(loud[0]) - round(sample_rate * lead_ms / 1000))
+    end = min(x.size, int(loud[-1]) + 1 + round(sample_rate * tail_ms / 1000))
+    return samples[start:end]

@@ -1,0 +1,77 @@
+"""Speech synthesis for a build: every distinct line once, from the cache when possible.
+
+Owns the policy that ties an engine to the utterance cache: resolve voice and rate once, look each
+line up, render only the misses in one engine session, store what was rendered. The engine's
+lifetime belongs to the caller (wrap it in ``contextlib.closing``), so one worker can serve
+several routines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcast.voice.cache import UtteranceCache
+from matcast.voice.engine import SpeechEngine
+
+
+@dataclass
+class SynthStats:
+    """What a :func:`synthesize` call did, for the CLI's summary."""
+
+    rendered: int
+    """Distinct lines the engine spoke."""
+    cached: int
+    """Distinct lines taken from the cache."""
+
+
+def synthesize(
+    texts: Iterable[str],
+    engine: SpeechEngine,
+    voice: str | None,
+    rate: int | None,
+    cache: UtteranceCache | None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict[str, np.ndarray], SynthStats]:
+    """Speak each distinct text; return text → int16 mono samples at 44.1 kHz, and stats.
+
+    ``voice``/``rate`` of None mean the engine's defaults. ``on_progress(done, total)`` is called
+    after each distinct line, cached or rendered. Raises :class:`~matcast.errors.EngineError` on
+    a bad voice or rate before any work, or naming the line that could not be spoken.
+    """
+    unique = list(dict.fromkeys(texts))
+    voice_id, words_per_minute = engine.check(voice, rate)
+    total = len(unique)
+    clips: dict[str, np.ndarray] = {}
+    keys: dict[str, str] = {}
+    if cache is not None:
+        version = engine.version()
+        for text in unique:
+            keys[text] = cache.key(engine.name, version, voice_id, words_per_minute, text)
+            hit = cache.get(keys[text])
+            if hit is not None:
+                clips[text] = hit
+                if on_progress is not None:
+                    on_progress(len(clips), total)
+    cached = len(clips)
+    misses = [text for text in unique if text not in clips]
+
+    finished = cached
+
+    def done(_text: str) -> None:
+        nonlocal finished
+        finished += 1
+        if on_progress is not None:
+            on_progress(finished, total)
+
+    if misses:
+        rendered = engine.render(misses, voice_id, words_per_minute, on_done=done)
+        for text in misses:
+            clips[text] = rendered[text]
+            if cache is not None:
+                cache.put(keys[text], rendered[text])
+    # Callers iterate in script order; keep first-use order rather than cached-first.
+    ordered = {text: clips[text] for text in unique}
+    return ordered, SynthStats(rendered=len(misses), cached=cached)
