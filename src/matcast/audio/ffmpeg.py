@@ -1,0 +1,177 @@
+"""The ffmpeg boundary: finding the binary, encoding PCM to MP3, decoding any audio file to PCM.
+
+Owns every ffmpeg command line matcast runs. Commands are argument lists, logged with
+``shlex.join`` and carried by :class:`~matcast.errors.ToolError` when they fail. Audio moves through
+pipes (raw s16le), never through temporary WAV files, and ffmpeg never probes anything on our behalf
+(imageio-ffmpeg ships ffmpeg but no ffprobe).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shlex
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from matcast.cues import SAMPLE_RATE
+from matcast.errors import ToolError
+
+log = logging.getLogger(__name__)
+
+ENV_VAR = "MATCAST_FFMPEG"
+"""Set to an ffmpeg binary (path or name on PATH) to use instead of imageio-ffmpeg's."""
+
+_HINT = f"install it with `pip install imageio-ffmpeg`, or set {ENV_VAR} to an ffmpeg binary"
+
+_CHUNK_BYTES = 1 << 20
+"""Bytes per write to ffmpeg's stdin: big enough to keep it busy, small enough to stay cheap."""
+
+_WRITE_FAILURES = (
+    ("No space left on device", "the disk is full"),
+    ("Disk quota exceeded", "the disk quota is exceeded"),
+    ("Permission denied", "permission denied"),
+    ("Read-only file system", "the file system is read-only"),
+)
+
+
+def ffmpeg_exe() -> str:
+    """Path of the ffmpeg binary: ``$MATCAST_FFMPEG`` if set, else the one imageio-ffmpeg ships."""
+    override = os.environ.get(ENV_VAR, "").strip()
+    if override:
+        found = shutil.which(override) if os.sep not in override else override
+        if found is None or not os.path.isfile(found) or not os.access(found, os.X_OK):
+            raise ToolError(
+                [override], None, "",
+                message=f"{ENV_VAR}={override!r} is not an executable file; {_HINT}",
+            )
+        return found
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise ToolError(["ffmpeg"], None, "", message=f"ffmpeg is not available; {_HINT}") from None
+    try:
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except RuntimeError as exc:
+        raise ToolError(
+            ["ffmpeg"], None, "", message=f"ffmpeg is not available ({exc}); {_HINT}"
+        ) from None
+
+
+def encode_mp3(
+    pcm: np.ndarray,
+    sample_rate: int,
+    out_path: Path,
+    bitrate: str = "96k",
+    channels: int = 1,
+) -> None:
+    """Encode mono int16 ``pcm`` to a 44.1 kHz CBR MP3 at exactly ``out_path``.
+
+    ``channels=2`` writes the mono signal to both channels. The file gets a Xing/LAME header (so
+    players know its exact length and trim the encoder delay) and no tags: :mod:`.tags` writes
+    those. Overwrites ``out_path``; the caller owns temp naming and the final rename.
+    """
+    if pcm.ndim != 1 or pcm.dtype != np.int16:
+        raise ValueError(f"encode_mp3 wants 1-D int16 PCM, got {pcm.ndim}-D {pcm.dtype}")
+    if channels not in (1, 2):
+        raise ValueError(f"channels must be 1 or 2, got {channels}")
+    if pcm.size == 0:
+        # ffmpeg would "succeed" with a file no player (not even ffmpeg) can open.
+        raise ValueError("encode_mp3 got no samples")
+    argv = [
+        ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "error", "-y",
+        "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0",
+        "-ac", str(channels), "-ar", str(SAMPLE_RATE),
+        "-codec:a", "libmp3lame", "-b:a", bitrate,
+        "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
+        "-f", "mp3", f"file:{out_path}",
+    ]
+    data = memoryview(np.ascontiguousarray(pcm, dtype="<i2")).cast("B")
+    code, stderr = _run_feeding(argv, data)
+    if code != 0:
+        raise _failure(argv, code, stderr, f"encoding {out_path}", writing=True)
+
+
+def decode_pcm(path: Path, sample_rate: int = SAMPLE_RATE, channels: int = 1) -> np.ndarray:
+    """Decode any audio file ffmpeg can read to int16: (n,) for mono, else (n, channels)."""
+    argv = [
+        ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin", "-loglevel", "error",
+        "-i", f"file:{path}", "-vn",
+        "-f", "s16le", "-codec:a", "pcm_s16le", "-ac", str(channels), "-ar", str(sample_rate),
+        "pipe:1",
+    ]
+    log.debug("running %s", shlex.join(argv))
+    try:
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+    except OSError as exc:
+        raise ToolError(argv, None, "", message=f"could not start ffmpeg: {exc}") from None
+    stderr = done.stderr.decode("utf-8", "replace")
+    if done.returncode != 0:
+        raise _failure(argv, done.returncode, stderr, f"decoding {path}", writing=False)
+    usable = len(done.stdout) // (2 * channels) * (2 * channels)
+    samples = np.frombuffer(done.stdout, dtype="<i2", count=usable // 2).astype(np.int16)
+    return samples if channels == 1 else samples.reshape(-1, channels)
+
+
+def _run_feeding(argv: list[str], data: memoryview) -> tuple[int, str]:
+    """Run ``argv`` with ``data`` on its stdin; return (exit code, stderr).
+
+    stderr is drained on a thread: ffmpeg blocks if that pipe fills while we block writing stdin.
+    A broken pipe means ffmpeg gave up early; its exit code and stderr say why.
+    """
+    log.debug("running %s", shlex.join(argv))
+    try:
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+    except OSError as exc:
+        raise ToolError(argv, None, "", message=f"could not start ffmpeg: {exc}") from None
+    assert proc.stdin is not None and proc.stderr is not None
+    captured: list[bytes] = []
+    drain = threading.Thread(target=_drain, args=(proc.stderr, captured), daemon=True)
+    drain.start()
+    try:
+        for start in range(0, len(data), _CHUNK_BYTES):
+            proc.stdin.write(data[start:start + _CHUNK_BYTES])
+        proc.stdin.close()
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        # A second close after a broken pipe would raise again while flushing nothing.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            proc.stdin.close()
+    code = proc.wait()
+    drain.join()
+    return code, b"".join(captured).decode("utf-8", "replace")
+
+
+def _drain(stream: IO[bytes], into: list[bytes]) -> None:
+    while chunk := stream.read(65536):
+        into.append(chunk)
+    stream.close()
+
+
+def _failure(argv: list[str], code: int, stderr: str, doing: str, *, writing: bool) -> ToolError:
+    """The ToolError for a failed run: what went wrong in words, then the command to rerun it."""
+    if code < 0:
+        what = f"ffmpeg was killed by signal {-code} while {doing}"
+    else:
+        what = f"ffmpeg failed (exit code {code}) while {doing}"
+        if writing:
+            for needle, reason in _WRITE_FAILURES:
+                if needle in stderr:
+                    what = f"cannot write the MP3: {reason} (ffmpeg exit code {code}, {doing})"
+                    break
+    # ToolError appends ":" and the tail of stderr, so "ffmpeg said" introduces it.
+    message = f"{what}\n  command: {shlex.join(argv)}\n  ffmpeg said"
+    return ToolError(argv, code, stderr, message=message)
