@@ -34,11 +34,16 @@ def synthesize(
     rate: int | None,
     cache: UtteranceCache | None,
     on_progress: Callable[[int, int], None] | None = None,
+    finish: Callable[[np.ndarray], np.ndarray] | None = None,
+    finish_id: str = "",
 ) -> tuple[dict[str, np.ndarray], SynthStats]:
     """Speak each distinct text; return text → int16 mono samples at 44.1 kHz, and stats.
 
     ``voice``/``rate`` of None mean the engine's defaults. ``on_progress(done, total)`` is called
-    after each distinct line, cached or rendered. Raises :class:`~matcast.errors.EngineError` on
+    after each distinct line, cached or rendered. ``finish`` post-processes each newly rendered
+    clip before it is cached (the build levels loudness there); ``finish_id`` names that step in
+    the cache key, so clips finished differently never mix. Raises
+    :class:`~matcast.errors.EngineError` on
     a bad voice or rate before any work, or naming the line that could not be spoken.
     """
     unique = list(dict.fromkeys(texts))
@@ -47,7 +52,7 @@ def synthesize(
     clips: dict[str, np.ndarray] = {}
     keys: dict[str, str] = {}
     if cache is not None:
-        version = engine.version()
+        version = engine.version() + (f"+{finish_id}" if finish_id else "")
         for text in unique:
             keys[text] = cache.key(engine.name, version, voice_id, words_per_minute, text)
             hit = cache.get(keys[text])
@@ -69,9 +74,9 @@ def synthesize(
     if misses:
         rendered = engine.render(misses, voice_id, words_per_minute, on_done=done)
         for text in misses:
-            clips[text] = rendered[text]
+            clips[text] = finish(rendered[text]) if finish is not None else rendered[text]
             if cache is not None:
-                cache.put(keys[text], rendered[text])
+                cache.put(keys[text], clips[text])
     # Callers iterate in script order; keep first-use order rather than cached-first.
     ordered = {text: clips[text] for text in unique}
     return ordered, SynthStats(rendered=len(misses), cached=cached)
