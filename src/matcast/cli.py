@@ -16,7 +16,7 @@ import typer
 
 from matcast.compiler import CompileOptions, compile_routine
 from matcast.cues import CueScript, EventKind
-from matcast.errors import MatcastError, Problem, RoutineError
+from matcast.errors import MatcastError, Problem, RoutineError, UsageError
 from matcast.library import default_library, resolve_routine, routine_paths
 from matcast.routine.loader import POSES_DIR, load_pose, load_routine
 from matcast.routine.model import Level, Pace, Style
@@ -161,6 +161,84 @@ def schema(
     if name not in SCHEMA_FILES:
         raise typer.BadParameter("expected 'routine' or 'pose'", param_hint="KIND")
     typer.echo(schema_text(name), nl=False)
+
+
+@app.command()
+def build(
+    routines: Annotated[list[str], typer.Argument(
+        help="Routine names (post-run) or .yaml paths.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
+        "audio_out"),
+    voice: Annotated[str | None, typer.Option(
+        "--voice", help="Voice id (see: matcast voices).")] = None,
+    rate: Annotated[int | None, typer.Option(
+        "--rate", help="Speaking rate in words per minute.")] = None,
+    minutes: MinutesOpt = None,
+    style: StyleOpt = None,
+    level: LevelOpt = Level.all,
+    pace: PaceOpt = Pace.medium,
+    cache_dir: Annotated[Path | None, typer.Option(
+        "--cache-dir", help="Utterance cache folder (default: the user cache folder).")] = None,
+    bitrate: Annotated[str, typer.Option("--bitrate", help="MP3 bit rate, e.g. 96k.")] = "96k",
+    stereo: Annotated[bool, typer.Option("--stereo", help="Two channels instead of one.")
+                      ] = False,
+    engine: Annotated[str, typer.Option("--engine", help="Speech engine.")] = "pyttsx3",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")
+                     ] = False,
+    library: LibraryOpt = None,
+) -> None:
+    """Render routines to <slug>.mp3 with <slug>.cues.json and <slug>.vtt beside it."""
+    from matcast.build import Builder, BuildOptions
+    from matcast.progress import reporter
+
+    _check_bitrate(bitrate)
+    loaded = [load_routine(resolve_routine(name, library)) for name in routines]
+    options = _options(minutes, style, level, pace)
+    for routine in loaded:
+        options.check(routine)
+    build_options = BuildOptions(out_dir=out_dir, engine=engine, voice=voice, rate=rate,
+                                 cache_dir=cache_dir, bitrate=bitrate, stereo=stereo)
+    progress = reporter(quiet)
+    try:
+        with Builder(build_options, progress) as builder:
+            for routine in loaded:
+                result = builder.build(routine, options)
+                progress.finish()
+                if not quiet:
+                    typer.echo(f"{result.mp3}  {clock(round(result.duration_seconds * 44_100))}"
+                               f"  {result.mp3_bytes / 1e6:.1f} MB  "
+                               f"({result.speech.rendered} lines spoken, "
+                               f"{result.speech.cached} from cache)")
+    finally:
+        progress.finish()
+
+
+def _check_bitrate(bitrate: str) -> None:
+    digits = bitrate.lower().removesuffix("k")
+    if not digits.isdigit() or not 32 <= int(digits) <= 320:
+        raise UsageError(f"--bitrate must be like 96k, from 32k to 320k; got {bitrate!r}")
+
+
+@app.command()
+def voices(
+    engine: Annotated[str, typer.Option("--engine", help="Speech engine.")] = "pyttsx3",
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="Only voices whose language starts with this, e.g. en.")] = None,
+) -> None:
+    """List the voices of a speech engine: id, name, languages."""
+    from matcast.voice import get_engine
+
+    speech = get_engine(engine)
+    try:
+        found = speech.voices()
+        default = speech.default_voice()
+    finally:
+        speech.close()
+    for v in found:
+        if lang and not any(code.startswith(lang) for code in v.languages):
+            continue
+        mark = " (default)" if v.id == default else ""
+        typer.echo(f"{v.id:<24} {v.name:<32} {', '.join(v.languages)}{mark}")
 
 
 def main() -> None:

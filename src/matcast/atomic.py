@@ -1,0 +1,98 @@
+"""Atomic output files: write to a hidden temp file in the same folder, then ``os.replace``.
+
+A build that is killed leaves the previous outputs intact and only a hidden temp file behind; the
+next build removes temp files whose writing process is gone. OS errors become
+:class:`~matcast.errors.OutputError` with a plain explanation (disk full, folder not writable).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+from matcast.errors import OutputError
+
+TMP_SUFFIX = ".matcast-tmp"
+"""Every temp file matcast writes ends so; its name also carries the writer's process id."""
+
+
+def temp_path_for(target: Path) -> Path:
+    """A hidden temp file beside ``target``: ``.<name>.<pid>.<random>.matcast-tmp``."""
+    return target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}{TMP_SUFFIX}")
+
+
+def explain(exc: OSError, target: Path) -> OutputError:
+    """An OutputError saying in plain words why ``target`` could not be written."""
+    if exc.errno == errno.ENOSPC:
+        return OutputError(f"disk full while writing {target}; free some space and build again "
+                           "(the previous files are intact)")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return OutputError(f"cannot write to {target.parent}: {exc.strerror} "
+                           "(choose another folder with -o)")
+    return OutputError(f"cannot write {target}: {exc.strerror or exc}")
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temp path to write; on success it replaces ``target`` in one step.
+
+    On any failure (including KeyboardInterrupt) the temp file is removed and ``target`` is left
+    as it was.
+    """
+    tmp = temp_path_for(target)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise explain(exc, target) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def check_writable(folder: Path) -> None:
+    """Create ``folder`` if needed and prove a file can be written there, before long work."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = temp_path_for(folder / "probe")
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise explain(exc, folder / "probe") from exc
+
+
+def clean_stale(folder: Path) -> list[Path]:
+    """Remove temp files left by builds that are no longer running; return what was removed."""
+    removed = []
+    for path in folder.glob(f".*{TMP_SUFFIX}"):
+        parts = path.name.split(".")
+        pid = int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
+        if pid is not None and (pid == os.getpid() or _alive(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,175 @@
+"""Building a session: routine -> cue script -> speech -> mixed, loudness-normalised audio -> files.
+
+The flow runs one way: compile with estimated speech lengths, speak every distinct line (cache
+first), compile again with the measured lengths (the same compiler code times both), join the
+audio, normalise it, then hand the episode to each writer through an atomic temp file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from matcast.atomic import atomic_path, check_writable, clean_stale
+from matcast.audio.cover import make_cover
+from matcast.audio.ffmpeg import mp3_level_change_db
+from matcast.audio.loudness import LoudnessReport
+from matcast.audio.master import LEVEL_ID, level_clip, master
+from matcast.audio.mixer import assemble, pcm
+from matcast.audio.tags import EpisodeTags
+from matcast.compiler import CompileOptions, compile_routine
+from matcast.cues import SAMPLE_RATE, CueScript
+from matcast.progress import Reporter, Silent
+from matcast.publish import Episode, Writer, default_writers
+from matcast.routine.loader import LoadedRoutine
+from matcast.voice import SpeechEngine, SynthStats, UtteranceCache, default_cache_dir, get_engine
+from matcast.voice.engine import DEFAULT_ENGINE
+from matcast.voice.synth import synthesize
+
+TARGET_LUFS = -16.0
+"""Integrated loudness of every session (the usual podcast target)."""
+ALBUM = "matcast sessions"
+"""Album tag until a library names its own."""
+GENRE = "Health & Fitness"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How sessions are rendered and written (what is said is in CompileOptions)."""
+
+    out_dir: Path = Path("audio_out")
+    engine: str = DEFAULT_ENGINE
+    voice: str | None = None
+    """Engine voice id; None for the engine's default."""
+    rate: int | None = None
+    """Words per minute; None for the engine's default."""
+    cache_dir: Path | None = None
+    """Utterance cache; None for the user cache folder."""
+    bitrate: str = "96k"
+    stereo: bool = False
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What one build wrote and measured."""
+
+    slug: str
+    files: tuple[Path, ...]
+    duration_seconds: float
+    mp3_bytes: int
+    speech: SynthStats
+    loudness: LoudnessReport
+    script: CueScript = field(repr=False)
+
+    @property
+    def mp3(self) -> Path:
+        return self.files[0]
+
+
+class Builder:
+    """Builds routines one after another, sharing one speech engine and one cache."""
+
+    def __init__(self, options: BuildOptions, progress: Reporter | None = None,
+                 engine: SpeechEngine | None = None,
+                 writers: tuple[Writer, ...] | None = None) -> None:
+        self.options = options
+        self.progress = progress or Silent()
+        self.engine = engine or get_engine(options.engine)
+        self.cache = UtteranceCache(options.cache_dir or default_cache_dir())
+        self.writers = writers or tuple(default_writers())
+        # Fail on a bad voice or rate before any work is done.
+        self.voice, self.rate = self.engine.check(options.voice, options.rate)
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def __enter__(self) -> Builder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def build(self, loaded: LoadedRoutine, compile_options: CompileOptions | None = None,
+              track: int | None = None) -> BuildResult:
+        """Render ``loaded`` and write its files into the output folder."""
+        out_dir = self.options.out_dir
+        check_writable(out_dir)
+        clean_stale(out_dir)
+        options = replace(compile_options or CompileOptions(), rate=self.rate)
+        script, clips, stats = self._speak(loaded, options)
+
+        self.progress.stage("mixing", 1)
+        channels = 2 if self.options.stereo else 1
+        # Aim the PCM so that the MP3, after the encoder's own level change, is on target.
+        codec_db = mp3_level_change_db(self.options.bitrate, channels)
+        mastered = master(script, clips, TARGET_LUFS - codec_db)
+        audio = pcm(assemble(script, mastered.speech, mastered.chimes))
+        episode = Episode(loaded.slug, script, audio, self._tags(loaded, script, track),
+                          self.options.bitrate, channels)
+
+        self.progress.stage("encoding and writing", len(self.writers))
+        files = []
+        for i, writer in enumerate(self.writers):
+            target = out_dir / f"{episode.slug}{writer.suffix}"
+            with atomic_path(target) as tmp:
+                writer.write(episode, tmp)
+            files.append(target)
+            self.progress.update(i + 1)
+        loudness = LoudnessReport(mastered.loudness.integrated_lufs + codec_db,
+                                  mastered.loudness.true_peak_dbtp + codec_db)
+        return BuildResult(episode.slug, tuple(files), script.duration_seconds,
+                           files[0].stat().st_size, stats, loudness, script)
+
+    def _speak(self, loaded: LoadedRoutine, options: CompileOptions
+               ) -> tuple[CueScript, dict[str, np.ndarray], SynthStats]:
+        """Compile, speak the lines, re-time with the real lengths; repeat while re-timing brings
+        in lines not yet spoken (a longer hold can fit one more breath cue)."""
+        script = compile_routine(loaded, options)
+        clips: dict[str, np.ndarray] = {}
+        rendered = cached = 0
+        for _ in range(5):
+            missing = [t for t in script.speech_texts() if t not in clips]
+            if not missing:
+                break
+            self.progress.stage("speaking", len(missing))
+            new, stats = synthesize(missing, self.engine, self.voice, self.rate, self.cache,
+                                    lambda done, _total: self.progress.update(done),
+                                    finish=level_clip, finish_id=LEVEL_ID)
+            clips.update(new)
+            rendered += stats.rendered
+            cached += stats.cached
+            script = compile_routine(loaded, options, {t: len(c) for t, c in clips.items()})
+        return script, clips, SynthStats(rendered, cached)
+
+    def _tags(self, loaded: LoadedRoutine, script: CueScript, track: int | None) -> EpisodeTags:
+        routine = loaded.routine
+        minutes = round(script.duration_seconds / 60)
+        style = script.options.get("style", "")
+        return EpisodeTags(
+            title=routine.title,
+            artist=routine.author or "matcast",
+            album=ALBUM,
+            track=track,
+            genre=GENRE,
+            year=dt.date.today().year,
+            description=routine.description,
+            cover_png=make_cover(routine.title, f"{minutes} min · {style}"),
+        )
+
+
+def build_routines(routines: list[LoadedRoutine], compile_options: CompileOptions,
+                   options: BuildOptions, progress: Reporter | None = None
+                   ) -> list[BuildResult]:
+    """Build several routines with one engine; stops at the first failure."""
+    results = []
+    with contextlib.closing(Builder(options, progress)) as builder:
+        for routine in routines:
+            results.append(builder.build(routine, compile_options))
+    return results
+
+
+__all__ = ["SAMPLE_RATE", "BuildOptions", "BuildResult", "Builder", "build_routines"]
