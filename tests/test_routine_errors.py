@@ -111,8 +111,9 @@ def test_pose_file_problems_name_the_pose_file(scratch: Write) -> None:
                                 "hold: {breaths: 3}\n")
     path = scratch("r.yaml", "title: x\nsequence:\n  - pose: lunge\n")
     found = problems(path)
-    assert found == ["%s:3:9: enter[0]: unknown placeholder {sid}\n    hint: did you mean {side}?"
-                     % path.parent.joinpath("poses", "lunge.yaml")]
+    pose_file = path.parent.joinpath("poses", "lunge.yaml")
+    assert found == [f"{pose_file}:3:9: enter[0]: unknown placeholder {{sid}}\n"
+                     "    hint: did you mean {side}?"]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -99,7 +99,7 @@ def test_rate_out_of_range(engine: Pyttsx3Engine, rate: int) -> None:
 def test_render_is_trimmed_44k_int16(engine: Pyttsx3Engine) -> None:
     texts = ["Breathe in.", "Slowly lower your arms to your sides."]
     done: list[str] = []
-    clips = engine.render(texts, VOICE, 160, on_done=done.append)
+    clips = engine.render(texts, VOICE, 160, on_done=lambda text, _samples: done.append(text))
     assert done == texts
     for text in texts:
         clip = clips[text]

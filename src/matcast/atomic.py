@@ -11,7 +11,7 @@ import contextlib
 import errno
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from matcast.errors import OutputError
@@ -37,24 +37,42 @@ def explain(exc: OSError, target: Path) -> OutputError:
 
 
 @contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temp path to write; on success it replaces ``target`` in one step.
+def atomic_paths(targets: Sequence[Path]) -> Iterator[list[Path]]:
+    """Yield one temp path per target; when the block succeeds, each replaces its target.
 
-    On any failure (including KeyboardInterrupt) the temp file is removed and ``target`` is left
-    as it was.
+    The renames happen only after every file is complete, so a failure in any of them (including
+    KeyboardInterrupt) leaves every target as it was and removes the temp files.
     """
-    tmp = temp_path_for(target)
+    tmps = [temp_path_for(target) for target in targets]
+    current = targets[0] if targets else Path(".")
     try:
-        yield tmp
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
+        yield tmps
+        for tmp, target in zip(tmps, targets, strict=True):
+            current = target
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+        for tmp, target in zip(tmps, targets, strict=True):
+            current = target
+            os.replace(tmp, target)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise explain(exc, target) from exc
+        _remove(tmps)
+        raise explain(exc, current) from exc
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _remove(tmps)
         raise
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temp path to write; on success it replaces ``target`` in one step."""
+    with atomic_paths([target]) as (tmp,):
+        yield tmp
+
+
+def _remove(paths: Sequence[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def write_atomic(target: Path, data: bytes) -> None:

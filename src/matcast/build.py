@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from matcast.atomic import atomic_path, check_writable, clean_stale
+from matcast.atomic import atomic_paths, check_writable, clean_stale
 from matcast.audio.cover import make_cover
 from matcast.audio.ffmpeg import mp3_level_change_db
-from matcast.audio.loudness import LoudnessReport
-from matcast.audio.master import LEVEL_ID, level_clip, master
+from matcast.audio.levels import LoudnessReport
+from matcast.audio.master import LEVEL_ID, ProfileStore, level_clip, master
 from matcast.audio.mixer import assemble, pcm
 from matcast.audio.tags import EpisodeTags
 from matcast.compiler import CompileOptions, compile_routine
@@ -79,7 +80,9 @@ class Builder:
         self.options = options
         self.progress = progress or Silent()
         self.engine = engine or get_engine(options.engine)
-        self.cache = UtteranceCache(options.cache_dir or default_cache_dir())
+        cache_dir = options.cache_dir or default_cache_dir()
+        self.cache = UtteranceCache(cache_dir)
+        self.profiles = ProfileStore(cache_dir / "profiles")
         self.writers = writers or tuple(default_writers())
         # Fail on a bad voice or rate before any work is done.
         self.voice, self.rate = self.engine.check(options.voice, options.rate)
@@ -104,21 +107,29 @@ class Builder:
 
         self.progress.stage("mixing", 1)
         channels = 2 if self.options.stereo else 1
-        # Aim the PCM so that the MP3, after the encoder's own level change, is on target.
-        codec_db = mp3_level_change_db(self.options.bitrate, channels)
-        mastered = master(script, clips, TARGET_LUFS - codec_db)
-        audio = pcm(assemble(script, mastered.speech, mastered.chimes))
-        episode = Episode(loaded.slug, script, audio, self._tags(loaded, script, track),
-                          self.options.bitrate, channels)
-
-        self.progress.stage("encoding and writing", len(self.writers))
-        files = []
-        for i, writer in enumerate(self.writers):
-            target = out_dir / f"{episode.slug}{writer.suffix}"
-            with atomic_path(target) as tmp:
-                writer.write(episode, tmp)
-            files.append(target)
-            self.progress.update(i + 1)
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="matcast-write") as pool:
+            # The cover is drawn, and later the sidecars written, while the main work goes on:
+            # ffmpeg's encode (its own process) is the long pole, so the rest hides beside it.
+            tags = pool.submit(self._tags, loaded, script, track)
+            # Aim the PCM so that the MP3, after the encoder's own level change, is on target.
+            codec_db = mp3_level_change_db(self.options.bitrate, channels)
+            mastered = master(script, clips, TARGET_LUFS - codec_db, profiles=self.profiles)
+            audio = pcm(assemble(script, mastered.speech, mastered.chimes))
+            episode = Episode(loaded.slug, script, audio, tags.result(), self.options.bitrate,
+                              channels)
+            self.progress.stage("encoding and writing", len(self.writers))
+            files = [out_dir / f"{episode.slug}{w.suffix}" for w in self.writers]
+            # Every file is finished in its temp file before any replaces its target, so the
+            # MP3 and its sidecars are replaced together or not at all.
+            with atomic_paths(files) as tmps:
+                written = [pool.submit(w.write, episode, tmp)
+                           for w, tmp in zip(self.writers, tmps, strict=True)]
+                # Let every writer finish (or fail) before the temp files are renamed or removed.
+                for i, future in enumerate(as_completed(written)):
+                    if future.exception() is None:
+                        self.progress.update(i + 1)
+                for future in written:
+                    future.result()
         loudness = LoudnessReport(mastered.loudness.integrated_lufs + codec_db,
                                   mastered.loudness.true_peak_dbtp + codec_db)
         return BuildResult(episode.slug, tuple(files), script.duration_seconds,

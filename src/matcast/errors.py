@@ -77,6 +77,12 @@ class EngineError(MatcastError):
     """A speech engine failed, or was asked for a voice or rate it does not have."""
 
 
+class VoiceError(EngineError):
+    """Asked for an engine, voice or rate that does not exist: bad input, so exit code 2."""
+
+    exit_code = 2
+
+
 class ToolError(MatcastError):
     """An external program (ffmpeg) failed."""
 

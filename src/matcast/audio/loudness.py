@@ -22,6 +22,10 @@ import numpy as np
 from pyloudnorm.iirfilter import IIRfilter
 from scipy import ndimage, signal
 
+from matcast.audio.gating import _BLOCK_S, _STEP_S
+from matcast.audio.gating import gated_lufs as _gated_lufs
+from matcast.audio.levels import LoudnessReport
+
 OVERSAMPLE = 4
 """True-peak oversampling factor (BS.1770-4 Annex 2 asks for at least 4x at 48 kHz)."""
 
@@ -31,12 +35,6 @@ _TP_REACH = 10
 _TP_FILTER = signal.firwin(2 * _TP_REACH * OVERSAMPLE + 1, 1 / OVERSAMPLE, window=("kaiser", 5.0))
 """The same low-pass :func:`scipy.signal.resample_poly` designs for up=4 (pass as ``window=``)."""
 
-_BLOCK_S = 0.4
-_STEP_S = 0.1
-"""BS.1770 gating: 400 ms blocks every 100 ms (75 % overlap)."""
-
-_ABSOLUTE_GATE = -70.0
-_RELATIVE_GATE = -10.0
 _CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)
 """BS.1770 channel weights: L, R, C, then the surrounds; pyloudnorm allows five channels."""
 
@@ -69,14 +67,6 @@ _GATHER_BATCH = 1 << 16
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class LoudnessReport:
-    """Loudness of a signal."""
-
-    integrated_lufs: float
-    """BS.1770 gated integrated loudness, LUFS; -inf for silence."""
-    true_peak_dbtp: float
-    """Largest absolute value of the 4x oversampled signal, dBTP; -inf for silence."""
 
 
 def measure(samples: np.ndarray, sample_rate: int) -> LoudnessReport:
@@ -88,16 +78,37 @@ def measure(samples: np.ndarray, sample_rate: int) -> LoudnessReport:
     x = _as_2d(samples)
     if x.shape[0] == 0:
         return LoudnessReport(-math.inf, -math.inf)
+    return LoudnessReport(integrated_loudness(x, sample_rate), _to_db(true_peak(x)))
+
+
+def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
+    """BS.1770-4 gated integrated loudness in LUFS (-inf for silence), without the true peak.
+
+    Runs pyloudnorm's K-weighting chunk by chunk: equal to pyloudnorm within 1e-5 LU (tested),
+    without its float64 copies (3 GB and 10 s for an hour).
+    """
+    x = _as_2d(samples)
+    if x.shape[0] == 0:
+        return -math.inf
+    kw = _KWeighting(sample_rate, x.shape[1])
     if x.shape[0] >= round(_BLOCK_S * sample_rate):
-        # The chunked path normalize() uses: equal to pyloudnorm within 1e-5 LU (tested), without
-        # pyloudnorm's float64 copies (3 GB and 10 s for an hour).
-        kw = _KWeighting(sample_rate, x.shape[1])
-        lufs = _gated_lufs(kw.stream_energies(x), x.shape[0], sample_rate)
-    else:
-        kw = _KWeighting(sample_rate, x.shape[1])
-        energies, _ = kw.energies(np.asarray(x, dtype=np.float64), kw.initial_state())
-        lufs = _gated_lufs(energies, x.shape[0], sample_rate)
-    return LoudnessReport(lufs, _to_db(true_peak(x)))
+        return _gated_lufs(kw.stream_energies(x), x.shape[0], sample_rate)
+    energies, _ = kw.energies(np.asarray(x, dtype=np.float64), kw.initial_state())
+    return _gated_lufs(energies, x.shape[0], sample_rate)
+
+
+def peak_needs(samples: np.ndarray, ceiling: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where the 4x-oversampled peaks of mono ``samples`` exceed linear ``ceiling``.
+
+    Returns (indices, true peaks there); only the samples that could exceed it are oversampled.
+    """
+    x = _as_2d(samples)
+    idx = _candidates(x, ceiling)
+    if idx.size == 0:
+        return idx, np.empty(0, dtype=np.float32)
+    peaks = _true_peaks_at(x, idx)
+    over = peaks > ceiling
+    return idx[over], peaks[over]
 
 
 def true_peak(samples: np.ndarray) -> float:
@@ -234,34 +245,6 @@ class _KWeighting:
             part, state = self.energies(x[start:start + step].astype(np.float32), state)
             parts.append(part)
         return np.concatenate(parts)
-
-
-def _gated_lufs(energy: np.ndarray, n: int, sample_rate: int) -> float:
-    """BS.1770 gated loudness from per-segment energies, blocked the way pyloudnorm blocks them."""
-    seg = round(_STEP_S * sample_rate)
-    block = 4 * seg
-    if n < block:
-        z = np.array([energy.sum() / n])
-    else:
-        # pyloudnorm's count: a last, partly filled block is kept when at least half a step remains.
-        count = int(np.round((n / sample_rate - _BLOCK_S) / _STEP_S)) + 1
-        padded = np.zeros(count + 3)
-        used = min(energy.size, padded.size)
-        padded[:used] = energy[:used]
-        cumulative = np.concatenate([[0.0], np.cumsum(padded)])
-        z = (cumulative[4:count + 4] - cumulative[:count]) / block
-    with np.errstate(divide="ignore"):
-        levels = -0.691 + 10 * np.log10(z)
-    if np.isnan(levels).any():
-        return math.nan
-    above = levels >= _ABSOLUTE_GATE
-    if not above.any():
-        return -math.inf
-    relative = -0.691 + 10 * math.log10(z[above].mean()) + _RELATIVE_GATE
-    kept = (levels > relative) & (levels > _ABSOLUTE_GATE)
-    if not kept.any():
-        return -math.inf
-    return -0.691 + 10 * math.log10(z[kept].mean())
 
 
 # --- True peak ---------------------------------------------------------------------------------

@@ -16,8 +16,10 @@ from matcast.audio.chimes import chime
 from matcast.cues import SAMPLE_RATE, ChimeKind, CueScript, EventKind
 
 with warnings.catch_warnings():
-    # pydub warns at import when ffmpeg is not on PATH; matcast never lets pydub call ffmpeg.
+    # pydub warns at import when ffmpeg is not on PATH (matcast never lets pydub call ffmpeg),
+    # and Python 3.12 warns that pydub's audioop is deprecated (audioop-lts covers 3.13+).
     warnings.simplefilter("ignore", RuntimeWarning)
+    warnings.simplefilter("ignore", DeprecationWarning)
     from pydub import AudioSegment
 
 

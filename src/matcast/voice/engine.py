@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from matcast.cues import SAMPLE_RATE
-from matcast.errors import EngineError
+from matcast.errors import VoiceError
 
 DEFAULT_ENGINE = "pyttsx3"
 """The engine used when none is named: offline, and installed with matcast on every platform."""
@@ -80,12 +80,13 @@ class SpeechEngine(Protocol):
         texts: Sequence[str],
         voice: str,
         rate: int,
-        on_done: Callable[[str], None] | None = None,
+        on_done: Callable[[str, np.ndarray], None] | None = None,
     ) -> dict[str, np.ndarray]:
         """Speak each text; return text → int16 mono samples at :data:`SAMPLE_RATE`, trimmed.
 
-        ``voice`` and ``rate`` must come from :meth:`check`. ``on_done`` is called with each text
-        once its audio is ready. Raises :class:`EngineError` naming the text that failed.
+        ``voice`` and ``rate`` must come from :meth:`check`. ``on_done(text, samples)`` is called
+        as soon as each text's audio is ready, so the caller can work on it while the engine
+        speaks the next. Raises :class:`EngineError` naming the text that failed.
         """
         ...
 
@@ -119,7 +120,7 @@ def get_engine(name: str = DEFAULT_ENGINE) -> SpeechEngine:
         close = difflib.get_close_matches(name, engine_names(), n=1)
         if close:
             message += f" (did you mean {close[0]!r}?)"
-        raise EngineError(message) from None
+        raise VoiceError(message) from None
     return factory()
 
 
@@ -155,7 +156,7 @@ def resolve_voice(engine_name: str, voice: str, voices: Sequence[VoiceInfo]) -> 
     close = difflib.get_close_matches(folded, list(by_folded), n=3, cutoff=0.6)
     if close:
         message += "; did you mean " + " or ".join(repr(by_folded[c]) for c in close) + "?"
-    raise EngineError(f"{message}\n    hint: {VOICES_HINT}")
+    raise VoiceError(f"{message}\n    hint: {VOICES_HINT}")
 
 
 def check_rate(engine_name: str, rate: int) -> int:
@@ -163,9 +164,9 @@ def check_rate(engine_name: str, rate: int) -> int:
     # bool is an int subclass; True would otherwise pass as 1 wpm and fail the range check with
     # a confusing message.
     if isinstance(rate, bool) or not isinstance(rate, int):
-        raise EngineError(f"speaking rate must be a whole number of words per minute, not {rate!r}")
+        raise VoiceError(f"speaking rate must be a whole number of words per minute, not {rate!r}")
     if not RATE_MIN <= rate <= RATE_MAX:
-        raise EngineError(
+        raise VoiceError(
             f"speaking rate {rate} words per minute is out of range for speech engine "
             f"{engine_name}: use {RATE_MIN} to {RATE_MAX}"
         )

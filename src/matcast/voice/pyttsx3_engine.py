@@ -320,14 +320,14 @@ class Pyttsx3Engine:
         texts: Sequence[str],
         voice: str,
         rate: int,
-        on_done: Callable[[str], None] | None = None,
+        on_done: Callable[[str, np.ndarray], None] | None = None,
     ) -> dict[str, np.ndarray]:
         clips: dict[str, np.ndarray] = {}
         with tempfile.TemporaryDirectory(prefix="matcast-tts-", ignore_cleanup_errors=True) as tmp:
             for index, text in enumerate(dict.fromkeys(texts)):
                 clips[text] = self._render_one(Path(tmp), index, text, voice, rate)
                 if on_done is not None:
-                    on_done(text)
+                    on_done(text, clips[text])
         return clips
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ several routines.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,19 +65,30 @@ def synthesize(
     misses = [text for text in unique if text not in clips]
 
     finished = cached
+    pending: dict[str, Future[np.ndarray]] = {}
 
-    def done(_text: str) -> None:
-        nonlocal finished
-        finished += 1
-        if on_progress is not None:
-            on_progress(finished, total)
+    def keep(text: str, samples: np.ndarray) -> np.ndarray:
+        done = finish(samples) if finish is not None else samples
+        if cache is not None:
+            cache.put(keys[text], done)
+        return done
 
     if misses:
-        rendered = engine.render(misses, voice_id, words_per_minute, on_done=done)
-        for text in misses:
-            clips[text] = finish(rendered[text]) if finish is not None else rendered[text]
-            if cache is not None:
-                cache.put(keys[text], clips[text])
+        # Finishing (loudness levelling) and caching run on a second thread while the engine's
+        # worker process speaks the next line: two cores busy instead of one. A line finished
+        # before a later one fails is cached all the same.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="matcast-finish") as pool:
+
+            def done(text: str, samples: np.ndarray) -> None:
+                nonlocal finished
+                pending[text] = pool.submit(keep, text, samples)
+                finished += 1
+                if on_progress is not None:
+                    on_progress(finished, total)
+
+            engine.render(misses, voice_id, words_per_minute, on_done=done)
+            for text in misses:
+                clips[text] = pending[text].result()
     # Callers iterate in script order; keep first-use order rather than cached-first.
     ordered = {text: clips[text] for text in unique}
     return ordered, SynthStats(rendered=len(misses), cached=cached)

@@ -1,0 +1,100 @@
+"""Benchmark: build post-run from a cold and a warm cache, against the ffmpeg floor.
+
+    python scripts/bench.py [ROUTINE]
+
+Prints, from one run: wall time and peak memory of a cold build (empty utterance cache) and of a
+warm one (everything cached), the time ffmpeg alone takes to encode the same session's PCM (the
+floor: no build can be faster than its encode), the ratios cold/floor and warm/floor, the eSpeak
+time for the unique utterances, and the audio length. Each build runs in its own process so that
+peak memory (ru_maxrss) belongs to that build alone.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+t0 = time.perf_counter()
+from matcast.build import Builder, BuildOptions
+from matcast.routine import load_routine
+loaded = load_routine(Path(sys.argv[1]))
+with Builder(BuildOptions(out_dir=Path(sys.argv[2]), cache_dir=Path(sys.argv[3]))) as builder:
+    result = builder.build(loaded)
+wall = time.perf_counter() - t0
+print(json.dumps({"wall": wall, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "audio_s": result.duration_seconds, "rendered": result.speech.rendered,
+                  "cached": result.speech.cached, "lufs": result.loudness.integrated_lufs}))
+"""
+
+ESPEAK = r"""
+import json, sys, time
+from pathlib import Path
+from matcast.compiler import CompileOptions, compile_routine
+from matcast.routine import load_routine
+from matcast.voice import get_engine
+engine = get_engine()
+voice, rate = engine.check(None, None)
+script = compile_routine(load_routine(Path(sys.argv[1])), CompileOptions(rate=rate))
+texts = script.speech_texts()
+engine.render(texts[:1], voice, rate)  # start the worker outside the timing
+t0 = time.perf_counter()
+engine.render(texts, voice, rate)
+print(json.dumps({"espeak": time.perf_counter() - t0, "lines": len(texts)}))
+engine.close()
+"""
+
+
+def child(code: str, *args: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def floor(mp3: Path) -> float:
+    """Seconds ffmpeg takes to encode this session's PCM, alone (PCM decoded beforehand)."""
+    from matcast.audio.ffmpeg import decode_pcm, encode_mp3
+
+    pcm = decode_pcm(mp3)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        encode_mp3(pcm, 44_100, Path(tmp) / "floor.mp3")
+        return time.perf_counter() - t0
+
+
+def main() -> None:
+    name = sys.argv[1] if len(sys.argv) > 1 else "post-run"
+    routine = str(ROOT / "routines" / f"{name}.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        out, cache = Path(tmp) / "out", Path(tmp) / "cache"
+        cold = child(CHILD, routine, str(out), str(cache))
+        warm = child(CHILD, routine, str(out), str(cache))
+        espeak = child(ESPEAK, routine)
+        base = floor(out / f"{name}.mp3")
+    print(f"routine            {name}")
+    print(f"audio length       {cold['audio_s'] / 60:.1f} min ({cold['audio_s']:.1f} s)")
+    print(f"ffmpeg floor       {base:.2f} s  (encode the session's PCM alone)")
+    print(f"espeak unique      {espeak['espeak']:.2f} s  ({espeak['lines']:.0f} distinct lines)")
+    print(f"cold build         {cold['wall']:.2f} s  peak {cold['rss_mb']:.0f} MB  "
+          f"({cold['rendered']:.0f} lines spoken)")
+    print(f"warm build         {warm['wall']:.2f} s  peak {warm['rss_mb']:.0f} MB  "
+          f"({warm['cached']:.0f} lines from cache)")
+    print(f"cold / floor       {cold['wall'] / base:.2f}  "
+          f"(target <= 1.5 + espeak/floor = {1.5 + espeak['espeak'] / base:.2f})")
+    print(f"warm / floor       {warm['wall'] / base:.2f}  (target <= 1.2)")
+    print(f"loudness           {warm['lufs']:.2f} LUFS")
+    print(f"bench process      peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"
+          " MB")
+
+
+if __name__ == "__main__":
+    main()
