@@ -323,7 +323,7 @@ def test_tags_round_trip(silent_mp3: Path) -> None:
     cover = make_cover("Post-Run Stretch", size=200)
     tags = EpisodeTags(
         title="Évening flow", artist="matcast", album="Runner's yoga", track=3,
-        genre="Podcast", year=2026, description="A calm session.", cover_png=cover,
+        genre="Podcast", year=2026, description="A calm session.", cover=cover,
     )
     write_tags(silent_mp3, tags, chapters, duration)
 

@@ -246,3 +246,25 @@ def test_killed_build_leaves_previous_files_and_next_build_cleans_up(
     assert result.returncode == 0, result.stderr
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
     assert sorted(p.name for p in out.iterdir()) == sorted(old)
+
+
+def test_routine_cover_is_used_as_the_front_cover(built: Built, tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    library = tmp_path / "library"
+    (library / "poses").mkdir(parents=True)
+    shutil.copy(ROOT / "routines" / "poses" / "childs-pose.yaml", library / "poses")
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 600), (40, 90, 120)).save(buffer, "JPEG")
+    (library / "cover.jpg").write_bytes(buffer.getvalue())
+    (library / "rest.yaml").write_text(
+        "title: Rest\ncover: cover.jpg\nintro: [Rest now.]\n"
+        "sequence:\n  - pose: childs-pose\n    hold: {breaths: 1}\n")
+    result = run("build", str(library / "rest.yaml"), "-o", str(tmp_path / "out"),
+                 "--cache-dir", str(built.cache), "--quiet")
+    assert result.returncode == 0, result.stderr
+    (picture,) = ID3(tmp_path / "out" / "rest.mp3").getall("APIC")
+    assert picture.type == 3 and picture.mime == "image/jpeg"
+    assert picture.data == buffer.getvalue()

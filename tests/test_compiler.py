@@ -82,7 +82,7 @@ def test_sides_stay_equal_when_measured_speech_differs_by_side(post_run: LoadedR
 
 
 @pytest.mark.parametrize(("name", "style", "minutes"), [
-    ("post-run", Style.hold, 20), ("post-run", Style.hold, 24), ("post-run", Style.hold, 30),
+    ("post-run", Style.hold, 23), ("post-run", Style.hold, 26), ("post-run", Style.hold, 30),
     ("post-run", Style.hold, 45), ("post-run", Style.hold, 60), ("post-run", Style.hold, 75),
     ("post-run", Style.flow, 5), ("post-run", Style.flow, 7.5), ("post-run", Style.flow, 10),
     ("post-run", Style.flow, 15), ("legs-up-the-wall", Style.hold, 10),
@@ -103,7 +103,7 @@ def test_minutes_never_drops_instructions(post_run: LoadedRoutine) -> None:
                 and e.text}
 
     written = said(compile_routine(post_run))
-    for minutes in (20, 60):
+    for minutes in (23, 60):
         assert said(compile_routine(post_run, CompileOptions(minutes=minutes))) == written
 
 

@@ -146,3 +146,28 @@ def test_cli_bad_options_exit_2(library: Path) -> None:
         assert "Traceback" not in result.stderr
     assert "did you mean post-run" in run_cli("compile", "post-rnu", "--library",
                                               str(library)).stderr
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+@pytest.mark.parametrize(("cover", "files", "expected"), [
+    ("../outside.png", {}, "outside the routine library"),
+    ("/etc/passwd", {}, "outside the routine library"),
+    ("missing.png", {}, "no cover image at"),
+    ("notes.png", {"notes.png": b"plain text"}, "is not a PNG or JPEG image"),
+], ids=["parent", "absolute", "missing", "not-an-image"])
+def test_bad_cover_is_refused(scratch: Write, cover: str, files: dict[str, bytes],
+                              expected: str) -> None:
+    for name, data in files.items():
+        scratch(name, data)
+    path = routine_with(scratch, f"title: x\ncover: {cover}\nsequence:\n  - pose: fold\n")
+    found = "\n".join(problems(path))
+    assert re.search(r"r\.yaml:2:8: cover: ", found) and expected in found, found
+
+
+def test_cover_inside_the_library_is_accepted(scratch: Write) -> None:
+    scratch("art/cover.png", PNG)
+    path = routine_with(scratch, "title: x\ncover: art/cover.png\nsequence:\n  - pose: fold\n")
+    loaded = load_routine(path)
+    assert loaded.cover == (path.parent / "art" / "cover.png").resolve()

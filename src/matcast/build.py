@@ -24,9 +24,10 @@ from matcast.audio.mixer import assemble, pcm
 from matcast.audio.tags import EpisodeTags
 from matcast.compiler import CompileOptions, compile_routine
 from matcast.cues import SAMPLE_RATE, CueScript
+from matcast.errors import OutputError
 from matcast.progress import Reporter, Silent
 from matcast.publish import Episode, Writer, default_writers
-from matcast.routine.loader import LoadedRoutine
+from matcast.routine.loader import LoadedRoutine, image_mime
 from matcast.voice import SpeechEngine, SynthStats, UtteranceCache, default_cache_dir, get_engine
 from matcast.voice.engine import DEFAULT_ENGINE
 from matcast.voice.synth import synthesize
@@ -168,8 +169,19 @@ class Builder:
             genre=GENRE,
             year=dt.date.today().year,
             description=routine.description,
-            cover_png=make_cover(routine.title, f"{minutes} min · {style}"),
+            **_cover_fields(loaded, f"{minutes} min · {style}"),
         )
+
+
+def _cover_fields(loaded: LoadedRoutine, subtitle: str) -> dict[str, bytes | str]:
+    """The routine's own cover if it names one, else a square cover drawn with its title."""
+    if loaded.cover is not None:
+        try:
+            data = loaded.cover.read_bytes()
+        except OSError as exc:
+            raise OutputError(f"cannot read the cover {loaded.cover}: {exc.strerror}") from exc
+        return {"cover": data, "cover_mime": image_mime(data) or "image/png"}
+    return {"cover": make_cover(loaded.routine.title, subtitle), "cover_mime": "image/png"}
 
 
 def build_routines(routines: list[LoadedRoutine], compile_options: CompileOptions,

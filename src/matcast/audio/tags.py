@@ -63,8 +63,10 @@ class EpisodeTags:
     """TYER."""
     description: str | None
     """Show notes in short (COMM)."""
-    cover_png: bytes | None
-    """Front cover, PNG bytes (APIC type 3)."""
+    cover: bytes | None
+    """Front cover image bytes (APIC type 3)."""
+    cover_mime: str = "image/png"
+    """The cover's type: image/png or image/jpeg."""
 
 
 def samples_to_ms(samples: int) -> int:
@@ -95,9 +97,9 @@ def write_tags(
     if tags.description:
         id3.add(COMM(encoding=enc, lang="eng", desc="", text=[tags.description]))
     id3.add(TLEN(encoding=Encoding.LATIN1, text=[str(samples_to_ms(duration_samples))]))
-    if tags.cover_png is not None:
-        id3.add(APIC(encoding=Encoding.LATIN1, mime="image/png", type=PictureType.COVER_FRONT,
-                     desc="Cover", data=tags.cover_png))
+    if tags.cover is not None:
+        id3.add(APIC(encoding=Encoding.LATIN1, mime=tags.cover_mime,
+                     type=PictureType.COVER_FRONT, desc="Cover", data=tags.cover))
     ids = [f"chp{i}" for i in range(len(chapters))]
     for element_id, chapter in zip(ids, chapters, strict=True):
         id3.add(CHAP(

@@ -68,6 +68,6 @@ def _lengths(plan: Plan, speech: SpeechLength) -> Lengths:
         style = plan.options["style"]
         raise UsageError(
             f"{plan.routine} ({style} style) cannot be fitted to "
-            f"{plan.target / SAMPLE_RATE / 60:g} minutes: it can be built from "
+            f"{plan.target / SAMPLE_RATE / 60:g} minute(s): it can be built from "
             f"{low / SAMPLE_RATE / 60:.1f} to {high / SAMPLE_RATE / 60:.1f} minutes"
         ) from None

@@ -53,6 +53,8 @@ class LoadedRoutine:
     """Every pose the routine may use, by id."""
     pose_paths: Mapping[str, Path]
     """Where each pose came from."""
+    cover: Path | None = None
+    """The routine's own cover image, checked to exist inside the library."""
 
 
 def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
@@ -116,9 +118,14 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
         if pose is not None:
             problems.extend(_check_ref_placeholders(ref, pose, doc, ("sequence", i)))
     problems.extend(_check_routine_placeholders(routine, doc))
+    cover = None
+    if routine.cover is not None:
+        cover, problem = _cover_path(path, routine.cover, doc)
+        if problem is not None:
+            problems.append(problem)
     if problems:
         raise RoutineError(_in_file_order(problems))
-    return LoadedRoutine(path.stem, path, routine, poses, pose_paths)
+    return LoadedRoutine(path.stem, path, routine, poses, pose_paths, cover)
 
 
 def load_pose(path: str | PathLike[str]) -> Pose:
@@ -372,6 +379,32 @@ def _in_file_order(problems: list[Problem]) -> list[Problem]:
     """Group problems by file (in order of first mention), then by line."""
     files = list(dict.fromkeys(p.path for p in problems))
     return sorted(problems, key=lambda p: (files.index(p.path), p.line or 0, p.column or 0))
+
+
+IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+"""Leading bytes of the cover formats podcast apps take, and their MIME types."""
+
+
+def image_mime(data: bytes) -> str | None:
+    """image/png or image/jpeg from a file's first bytes, else None."""
+    return next((mime for magic, mime in IMAGE_MAGIC.items() if data.startswith(magic)), None)
+
+
+def _cover_path(routine_path: Path, name: str, doc: YamlDoc) -> tuple[Path | None, Problem | None]:
+    """The cover file a routine names: inside the library folder, an existing PNG or JPEG."""
+    library = routine_path.parent.resolve()
+    candidate = (routine_path.parent / name).resolve()
+    if Path(name).is_absolute() or not candidate.is_relative_to(library):
+        return None, doc.problem(("cover",), f"cover {name!r} is outside the routine library",
+                                 "put the image in the library folder and name it relative "
+                                 "to the routine file")
+    if not candidate.is_file():
+        return None, doc.problem(("cover",), f"no cover image at {candidate}")
+    with open(candidate, "rb") as handle:
+        head = handle.read(8)
+    if image_mime(head) is None:
+        return None, doc.problem(("cover",), f"cover {name!r} is not a PNG or JPEG image")
+    return candidate, None
 
 
 def _quote_list(items: list[str]) -> str:

@@ -269,6 +269,9 @@ class Routine(_Strict):
     """Meant length in minutes; without it, the length follows from the holds."""
     defaults: Defaults = Field(default_factory=Defaults)
     """Settings for every pose."""
+    cover: str | None = Field(None, min_length=1, max_length=300)
+    """A square PNG or JPEG for the episode, relative to this file and inside the library
+    (default: a cover drawn with the title)."""
     intro: list[Text] = Field(default_factory=list, max_length=40)
     """Spoken at the start, one line after another."""
     outro: list[Text] = Field(default_factory=list, max_length=40)
