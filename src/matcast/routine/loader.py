@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from matcast.errors import Problem, RoutineError
+from matcast.routine.library_config import LibraryConfig
 from matcast.routine.model import (
     PLACEHOLDER,
     SIDE_PLACEHOLDERS,
@@ -126,6 +127,20 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
     if problems:
         raise RoutineError(_in_file_order(problems))
     return LoadedRoutine(path.stem, path, routine, poses, pose_paths, cover)
+
+
+def load_library_config(path: str | PathLike[str]) -> LibraryConfig:
+    """Load and validate a library's ``library.yaml``; RoutineError with every problem."""
+    path = Path(path)
+    problems: list[Problem] = []
+    try:
+        doc = read_yaml(path)
+    except YamlProblems as exc:
+        raise RoutineError(exc.problems) from None
+    config = _validate(LibraryConfig, doc, problems)
+    if config is None:
+        raise RoutineError(problems)
+    return config
 
 
 def load_pose(path: str | PathLike[str]) -> Pose:

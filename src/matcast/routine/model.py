@@ -9,10 +9,11 @@ an editor).
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Strict, Tag, model_validator
+
+from matcast.routine.enums import BreathCues, Level, Pace, Style
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 """Routine slugs and pose ids: lower-case letters, digits and dashes."""
@@ -31,43 +32,11 @@ Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 Seconds = Annotated[float, Field(ge=0, le=600)]
 
 
-class Level(StrEnum):
-    """Who a routine is for, and which variation of a pose the compiler picks."""
-
-    gentle = "gentle"
-    beginner = "beginner"
-    all = "all"
-    advanced = "advanced"
-
-
-class Style(StrEnum):
-    """How the session moves: long holds, or one breath per movement."""
-
-    hold = "hold"
-    flow = "flow"
-
-
-class Pace(StrEnum):
-    """How fast breaths and pauses go."""
-
-    slow = "slow"
-    medium = "medium"
-    fast = "fast"
-
-
-class BreathCues(StrEnum):
-    """What the voice says about the breath during a hold."""
-
-    count = "count"
-    """Guide every breath: "inhale" at each in-breath, "exhale, two" at each out-breath."""
-    none = "none"
-    """Say nothing about the breath: only the hold cues, tips and check-ins, else silence."""
-
-
 # Strict mode wants enum instances; a routine file gives their string values.
 LevelName = Annotated[Level, Strict(False)]
 StyleName = Annotated[Style, Strict(False)]
 BreathCuesName = Annotated[BreathCues, Strict(False)]
+PaceName = Annotated[Pace, Strict(False)]
 
 
 class _Strict(BaseModel):
@@ -249,6 +218,43 @@ class Duration(_Strict):
         return self
 
 
+class Variant(_Strict):
+    """One episode to publish from a routine: the routine built with these options."""
+
+    minutes: float | None = Field(None, gt=0, le=240)
+    """Session length to fit."""
+    style: StyleName | None = None
+    """hold or flow (default: the routine's first style)."""
+    level: LevelName | None = None
+    """Pose variations to use (default: all)."""
+    pace: PaceName | None = None
+    """Breath and pause speed (default: medium)."""
+
+    def suffix(self) -> str:
+        """What the variant adds to the routine's slug, e.g. ``-20min-flow``."""
+        parts = []
+        if self.minutes is not None:
+            parts.append(f"{self.minutes:g}min".replace(".", "_"))
+        if self.style is not None:
+            parts.append(self.style.value)
+        if self.level is not None and self.level is not Level.all:
+            parts.append(self.level.value)
+        if self.pace is not None and self.pace is not Pace.medium:
+            parts.append(self.pace.value)
+        return "".join(f"-{p}" for p in parts)
+
+    def label(self) -> str:
+        """How the variant reads in an episode title, e.g. ``20 min, flow``."""
+        parts = []
+        if self.minutes is not None:
+            parts.append(f"{self.minutes:g} min")
+        for value, plain in ((self.style, None), (self.level, Level.all),
+                             (self.pace, Pace.medium)):
+            if value is not None and value is not plain:
+                parts.append(value.value)
+        return ", ".join(parts)
+
+
 class Routine(_Strict):
     """A routine file under ``routines/``: one guided session."""
 
@@ -278,3 +284,18 @@ class Routine(_Strict):
     """Spoken at the end."""
     sequence: list[PoseRef] = Field(min_length=1, max_length=500)
     """The poses, in order."""
+    variants: list[Variant] = Field(default_factory=list, max_length=50)
+    """Episodes to publish with `matcast build --all`, e.g. ``[{minutes: 20}, {minutes: 10,
+    style: flow}]``: each gets the slug ``<routine>-20min``, ``<routine>-10min-flow``. Without
+    variants, the routine is one episode built as written."""
+
+    @model_validator(mode="after")
+    def _distinct_variants(self) -> Routine:
+        seen: set[str] = set()
+        for variant in self.variants:
+            suffix = variant.suffix()
+            if suffix in seen:
+                raise ValueError(f"two variants would publish the same episode "
+                                 f"({suffix.lstrip('-') or 'no options'})")
+            seen.add(suffix)
+        return self

@@ -11,11 +11,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from matcast.routine.library_config import LibraryConfig
 from matcast.routine.model import Pose, Routine
 
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "routine.schema.json": Routine,
     "pose.schema.json": Pose,
+    "library.schema.json": LibraryConfig,
 }
 """File name in ``schema/`` -> the model it describes."""
 

@@ -4,19 +4,52 @@ Owns speech engines (behind :class:`SpeechEngine`, looked up by name), the on-di
 cache, and :func:`synthesize`, which the build calls with a cue script's distinct lines.
 """
 
-from matcast.voice.cache import UtteranceCache, default_cache_dir
-from matcast.voice.engine import (
-    DEFAULT_ENGINE,
-    RATE_MAX,
-    RATE_MIN,
-    SpeechEngine,
-    VoiceInfo,
-    engine_names,
-    get_engine,
-    register_engine,
-)
-from matcast.voice.pyttsx3_engine import Pyttsx3Engine
-from matcast.voice.synth import SynthStats, synthesize
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names load on first use: the batch planner asks an engine's version without paying for numpy.
+_EXPORTS = {
+    "UtteranceCache": "matcast.voice.cache",
+    "default_cache_dir": "matcast.voice.cache",
+    "DEFAULT_ENGINE": "matcast.voice.engine",
+    "RATE_MAX": "matcast.voice.engine",
+    "RATE_MIN": "matcast.voice.engine",
+    "SpeechEngine": "matcast.voice.engine",
+    "VoiceInfo": "matcast.voice.engine",
+    "engine_names": "matcast.voice.engine",
+    "get_engine": "matcast.voice.engine",
+    "register_engine": "matcast.voice.engine",
+    "Pyttsx3Engine": "matcast.voice.pyttsx3_engine",
+    "SynthStats": "matcast.voice.synth",
+    "synthesize": "matcast.voice.synth",
+}
+
+if TYPE_CHECKING:
+    from matcast.voice.cache import UtteranceCache, default_cache_dir
+    from matcast.voice.engine import (
+        DEFAULT_ENGINE,
+        RATE_MAX,
+        RATE_MIN,
+        SpeechEngine,
+        VoiceInfo,
+        engine_names,
+        get_engine,
+        register_engine,
+    )
+    from matcast.voice.pyttsx3_engine import Pyttsx3Engine
+    from matcast.voice.synth import SynthStats, synthesize
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'matcast.voice' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_ENGINE",

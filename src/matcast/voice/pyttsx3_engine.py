@@ -10,10 +10,8 @@ library, so a crash or hang there costs a worker, not the build.
 from __future__ import annotations
 
 import contextlib
-import importlib.metadata
 import json
 import os
-import platform
 import queue
 import shlex
 import struct
@@ -33,14 +31,13 @@ import numpy as np
 
 from matcast.errors import EngineError
 from matcast.voice.engine import VoiceInfo, check_rate, resolve_voice, to_sample_rate, trim_silence
+from matcast.voice.versions import pyttsx3_version
 
 WORKER_CMD_ENV = "MATCAST_TTS_WORKER_CMD"
 """Environment variable replacing the worker command line (split like a shell would), for tests
 that inject a failing worker."""
 
-POSTPROCESS_REVISION = 1
-"""Bump when decoding, resampling or trimming changes: it is part of :meth:`Pyttsx3Engine.version`,
-so cached clips made the old way are not mixed with new ones."""
+
 
 _WORKER_MODULE = "matcast.voice._worker"
 _STDERR_LINES = 40
@@ -107,13 +104,6 @@ def read_speech_wav(path: Path) -> np.ndarray:
 def _short(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= _CUE_CHARS else flat[: _CUE_CHARS - 1] + "…"
-
-
-def _dist_version(name: str) -> str | None:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def default_worker_cmd() -> list[str]:
@@ -280,17 +270,7 @@ class Pyttsx3Engine:
         self.close()
 
     def version(self) -> str:
-        parts = [f"pyttsx3 {_dist_version('pyttsx3') or 'unknown'}"]
-        if sys.platform == "darwin":
-            parts.append(f"nsss macOS {platform.mac_ver()[0]}")
-        elif sys.platform == "win32":
-            parts.append(f"sapi5 Windows {platform.version()}")
-        else:
-            # espeakng-loader pins the eSpeak NG library and its data, so its version names both.
-            loader = _dist_version("espeakng-loader")
-            parts.append(f"espeakng-loader {loader}" if loader else "system eSpeak")
-        parts.append(f"postprocess {POSTPROCESS_REVISION}")
-        return "; ".join(parts)
+        return pyttsx3_version()
 
     def voices(self) -> list[VoiceInfo]:
         return [

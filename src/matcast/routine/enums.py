@@ -1,0 +1,41 @@
+"""The choices a routine and the command line share: level, style, pace, breath cues.
+
+Kept apart from the models so that the command line can offer them without loading pydantic.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """Who a routine is for, and which variation of a pose the compiler picks."""
+
+    gentle = "gentle"
+    beginner = "beginner"
+    all = "all"
+    advanced = "advanced"
+
+
+class Style(StrEnum):
+    """How the session moves: long holds, or one breath per movement."""
+
+    hold = "hold"
+    flow = "flow"
+
+
+class Pace(StrEnum):
+    """How fast breaths and pauses go."""
+
+    slow = "slow"
+    medium = "medium"
+    fast = "fast"
+
+
+class BreathCues(StrEnum):
+    """What the voice says about the breath during a hold."""
+
+    count = "count"
+    """Guide every breath: "inhale" at each in-breath, "exhale, two" at each out-breath."""
+    none = "none"
+    """Say nothing about the breath: only the hold cues, tips and check-ins, else silence."""
