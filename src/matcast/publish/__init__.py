@@ -1,4 +1,5 @@
-"""Writers of a built session's files: the MP3, the cue-script JSON, the WebVTT captions.
+"""Writers of a built session's files: the MP3, the cue-script JSON, the WebVTT captions and the
+Podcasting 2.0 chapters JSON.
 
 Each writer is a small object with a file suffix and a ``write(episode, path)`` method; the build
 hands each one a temp path and renames it into place, so a writer never deals with atomicity.
@@ -9,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
-from matcast.audio.tags import EpisodeTags
-from matcast.cues import CueScript
+    from matcast.audio.tags import EpisodeTags
+    from matcast.cues import CueScript
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ class Writer(Protocol):
 
 def default_writers() -> Sequence[Writer]:
     """The files every build writes, in the order they are written."""
+    from matcast.publish.chapters import ChaptersJsonWriter
     from matcast.publish.mp3 import Mp3Writer
     from matcast.publish.sidecars import CuesJsonWriter, WebVttWriter
 
-    return (Mp3Writer(), CuesJsonWriter(), WebVttWriter())
+    return (Mp3Writer(), CuesJsonWriter(), WebVttWriter(), ChaptersJsonWriter())

@@ -1,0 +1,137 @@
+"""The podcast feed: RSS 2.0 with the iTunes and Podcasting 2.0 namespaces, written by feedgen.
+
+feedgen writes the RSS and iTunes elements; :class:`PodcastIndexExtension` adds the ``podcast:``
+ones (chapters, transcript). The output depends only on the input: lastBuildDate is the newest
+episode's date, never the clock, so an unchanged library rebuilds to the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+from lxml import etree
+
+from matcast.publish.chapters import CHAPTERS_MIME
+from matcast.publish.clock import hhmmss
+from matcast.publish.notes import show_notes_html
+from matcast.publish.records import EpisodeRecord
+from matcast.routine.library_config import LibraryConfig
+
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+TRANSCRIPT_MIME = "text/vtt"
+
+
+class PodcastIndexExtension(BaseExtension):
+    """Channel side of the Podcasting 2.0 namespace: declares the ``podcast:`` prefix."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"podcast": PODCAST_NS}
+
+
+class PodcastIndexEntryExtension(BaseEntryExtension):
+    """Item side of the Podcasting 2.0 namespace: ``podcast:chapters``, ``podcast:transcript``."""
+
+    def __init__(self) -> None:
+        self._chapters: tuple[str, str] | None = None
+        self._transcripts: list[tuple[str, str]] = []
+
+    def chapters(self, url: str, mime: str = CHAPTERS_MIME) -> None:
+        self._chapters = (url, mime)
+
+    def transcript(self, url: str, mime: str) -> None:
+        self._transcripts.append((url, mime))
+
+    def extend_rss(self, entry: etree._Element) -> etree._Element:
+        if self._chapters is not None:
+            url, mime = self._chapters
+            xml_elem(f"{{{PODCAST_NS}}}chapters", entry, url=url, type=mime)
+        for url, mime in self._transcripts:
+            xml_elem(f"{{{PODCAST_NS}}}transcript", entry, url=url, type=mime)
+        return entry
+
+
+class ItunesExplicitExtension(BaseExtension):
+    """``<itunes:explicit>false</itunes:explicit>``, the value Apple asks for today.
+
+    feedgen's podcast extension only accepts the older yes/no/clean.
+    """
+
+    def extend_rss(self, feed: etree._Element) -> etree._Element:
+        xml_elem(f"{{{ITUNES_NS}}}explicit", feed[0]).text = "false"
+        return feed
+
+
+def newest_first(records: Sequence[EpisodeRecord]) -> list[EpisodeRecord]:
+    """Episodes in the order a podcast lists them; the number breaks ties between equal dates."""
+    return sorted(records, key=lambda r: (_utc(r.published), r.number), reverse=True)
+
+
+def normalise_base_url(base_url: str) -> str:
+    """The base URL with exactly one trailing slash, so ``base + name`` is a file in it."""
+    return base_url.rstrip("/") + "/"
+
+
+def _utc(when: dt.datetime) -> dt.datetime:
+    # Records are documented as UTC; a naive one is taken at its word (feedgen rejects naive).
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when
+
+
+def feed_xml(config: LibraryConfig, records: Sequence[EpisodeRecord], base_url: str,
+             image_url: str | None) -> bytes:
+    """The feed document (UTF-8 bytes). Raises ValueError for an empty library or a cover URL
+    that is not .jpg or .png (podcast directories accept nothing else)."""
+    if not records:
+        raise ValueError("a podcast feed needs at least one episode")
+    if image_url is not None and not image_url.endswith((".jpg", ".png")):
+        # feedgen would drop such an itunes:image without a word.
+        raise ValueError(f"the podcast image must be a .jpg or .png URL, got {image_url!r}")
+    base = normalise_base_url(base_url)
+    episodes = newest_first(records)
+
+    fg = FeedGenerator()
+    fg.load_extension("podcast")
+    fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension)
+    fg.register_extension("itunes_explicit", ItunesExplicitExtension)
+
+    fg.title(config.title)
+    fg.description(config.description)
+    fg.link(href=config.website or base, rel="alternate")
+    fg.language(config.language)
+    fg.generator("matcast")
+    fg.lastBuildDate(_utc(episodes[0].published))
+    if config.copyright:
+        fg.copyright(config.copyright)
+    fg.podcast.itunes_author(config.author)
+    if config.email:
+        fg.podcast.itunes_owner(name=config.author, email=config.email)
+    if image_url is not None:
+        fg.image(url=image_url, title=config.title, link=config.website or base)
+        fg.podcast.itunes_image(image_url)
+    fg.podcast.itunes_category("Health & Fitness", "Fitness")
+    fg.podcast.itunes_summary(config.description)
+    fg.podcast.itunes_type("episodic")
+
+    for record in episodes:
+        entry = fg.add_entry(order="append")
+        entry.title(record.title)
+        entry.guid(record.guid, permalink=False)
+        entry.link(href=f"{base}{record.slug}.html")
+        entry.enclosure(f"{base}{record.slug}.mp3", str(record.mp3_bytes), "audio/mpeg")
+        entry.pubDate(_utc(record.published))
+        entry.description(record.description or record.title)
+        entry.content(show_notes_html(record))
+        entry.podcast.itunes_author(record.author)
+        entry.podcast.itunes_duration(hhmmss(record.duration))
+        entry.podcast.itunes_episode(record.number)
+        entry.podcast.itunes_episode_type("full")
+        if record.description:
+            entry.podcast.itunes_summary(record.description)
+        entry.podcastindex.chapters(f"{base}{record.slug}.chapters.json")
+        entry.podcastindex.transcript(f"{base}{record.slug}.vtt", TRANSCRIPT_MIME)
+
+    return bytes(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))

@@ -1,0 +1,184 @@
+"""Publishing a built library: show notes, the podcast feed and the library page.
+
+Reads the manifest, the routines and each episode's cue-script sidecar, turns them into
+:class:`~matcast.publish.records.EpisodeRecord`, and hands those to the writers. Skipped when
+nothing it reads changed since the last time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from matcast import __version__
+from matcast.atomic import atomic_paths
+from matcast.batch import CONFIG_FILE, EpisodeJob, Manifest
+from matcast.cues import SAMPLE_RATE, CueScript
+from matcast.errors import OutputError
+from matcast.publish.files import FEED, NOTES_SUFFIX, PAGE
+
+if TYPE_CHECKING:
+    from matcast.publish.records import EpisodeRecord
+    from matcast.routine.library_config import LibraryConfig
+    from matcast.routine.loader import LoadedRoutine
+
+PUBLISH_REVISION = 1
+"""Bumped when the feed, notes or page change for the same episodes."""
+SHOW_COVER = "cover"
+"""Base name of the show's cover image in the output folder."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """What a publish wrote, or why it wrote less."""
+
+    files: tuple[Path, ...]
+    note: str = ""
+    skipped: bool = False
+
+
+def library_config(library: Path) -> LibraryConfig:
+    """The library's ``library.yaml``, or the defaults when it has none."""
+    from matcast.routine.library_config import LibraryConfig
+    from matcast.routine.loader import load_library_config
+
+    path = library / CONFIG_FILE
+    return load_library_config(path) if path.is_file() else LibraryConfig()
+
+
+def publish_key(library: Path, manifest: Manifest, jobs: Sequence[EpisodeJob],
+                base_url: str | None) -> str:
+    """A hash of everything the feed, the notes and the page are made from."""
+    config = library / CONFIG_FILE
+    data = [PUBLISH_REVISION, __version__, base_url,
+            config.read_bytes().hex() if config.is_file() else None]
+    for job in jobs:
+        entry = manifest.episodes.get(job.slug)
+        if entry is not None:
+            data.append([job.slug, entry.get("key"), entry.get("number"), entry.get("published"),
+                         entry.get("mp3_bytes")])
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+
+
+def publish(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[EpisodeJob],
+            base_url: str | None, force: bool = False) -> Published:
+    """Write show notes, ``index.html`` and (given a base URL) ``feed.xml`` for the built
+    episodes among ``jobs``. Every file is written atomically, all renamed together."""
+    key = publish_key(library, manifest, jobs, base_url)
+    page = out_dir / PAGE
+    if not force and manifest.publish == key and page.is_file():
+        return Published((), skipped=True)
+
+    from matcast.publish.feed import feed_xml
+    from matcast.publish.notes import show_notes_page
+    from matcast.publish.page import library_page
+
+    config = library_config(library)
+    base_url = base_url or config.base_url
+    records = _records(library, out_dir, manifest, jobs, config)
+    cover_name, cover = _show_cover(library, config)
+    outputs: dict[Path, bytes] = {out_dir / cover_name: cover}
+    for record in records:
+        outputs[out_dir / f"{record.slug}{NOTES_SUFFIX}"] = show_notes_page(
+            record, config).encode("utf-8")
+    outputs[page] = library_page(config, records, cover_name).encode("utf-8")
+    note = ""
+    if base_url and records:
+        base = base_url if base_url.endswith("/") else base_url + "/"
+        outputs[out_dir / FEED] = feed_xml(config, records, base, base + cover_name)
+    elif not records:
+        note = f"{FEED} not written: no episode has been built yet"
+    else:
+        note = (f"{FEED} not written: no base URL (set base_url in {CONFIG_FILE} or pass "
+                "--base-url)")
+    targets = list(outputs)
+    with atomic_paths(targets) as tmps:
+        for tmp, target in zip(tmps, targets, strict=True):
+            tmp.write_bytes(outputs[target])
+    manifest.publish = key
+    manifest.save(out_dir)
+    return Published(tuple(targets), note)
+
+
+def _show_cover(library: Path, config: LibraryConfig) -> tuple[str, bytes]:
+    from matcast.routine.loader import image_mime
+
+    if config.image:
+        path = (library / config.image).resolve()
+        if not path.is_relative_to(library.resolve()):
+            raise OutputError(f"the show image {config.image!r} is outside {library}")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise OutputError(f"cannot read the show image {path}: {exc.strerror}") from exc
+        mime = image_mime(data)
+        if mime is None:
+            raise OutputError(f"the show image {path} is not a PNG or JPEG")
+        return f"{SHOW_COVER}.{'jpg' if mime == 'image/jpeg' else 'png'}", data
+    from matcast.audio.cover import make_cover
+
+    return f"{SHOW_COVER}.png", make_cover(config.title, "guided yoga sessions")
+
+
+def _records(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[EpisodeJob],
+             config: LibraryConfig) -> list[EpisodeRecord]:
+    from matcast.routine.loader import load_routine
+
+    records = []
+    routines: dict[str, LoadedRoutine | None] = {}
+    for job in jobs:
+        entry = manifest.episodes.get(job.slug)
+        cues = out_dir / f"{job.slug}.cues.json"
+        if entry is None or not cues.is_file():
+            continue  # never built (its build failed): nothing to publish
+        if job.routine not in routines:
+            try:
+                routines[job.routine] = load_routine(library / job.routine)
+            except Exception:
+                routines[job.routine] = None
+        loaded = routines[job.routine]
+        script = CueScript.from_dict(json.loads(cues.read_text(encoding="utf-8")))
+        records.append(_record(job, entry, script, loaded, config))
+    return records
+
+
+def _record(job: EpisodeJob, entry: dict[str, Any], script: CueScript,
+            loaded: LoadedRoutine | None, config: LibraryConfig) -> EpisodeRecord:
+    from matcast.publish.records import EpisodeRecord, PoseNote
+
+    routine = loaded.routine if loaded is not None else None
+    poses = []
+    for chapter in script.chapters:
+        pose = loaded.poses.get(chapter.pose) if loaded and chapter.pose else None
+        if pose is None:
+            continue
+        poses.append(PoseNote(
+            pose=chapter.pose or "", name=pose.name, sanskrit=pose.sanskrit,
+            targets=tuple(pose.targets), tips=tuple(pose.tips),
+            cautions=tuple(c if isinstance(c, str) else c.say for c in pose.cautions),
+            start=chapter.start / SAMPLE_RATE))
+    variant = job.variant
+    return EpisodeRecord(
+        slug=job.slug,
+        title=entry.get("title") or job.title,
+        routine=Path(job.routine).stem,
+        description=(routine.description if routine and routine.description
+                     else (routine.title if routine else job.title)),
+        focus=tuple(routine.focus) if routine else (),
+        author=(routine.author if routine and routine.author else config.author),
+        number=int(entry["number"]),
+        guid=str(entry.get("guid") or f"matcast:{job.slug}"),
+        published=dt.datetime.fromisoformat(entry["published"]),
+        mp3_bytes=int(entry.get("mp3_bytes") or 0),
+        duration=float(entry.get("duration") or script.duration_seconds),
+        script=script,
+        poses=tuple(poses),
+        style=str(script.options.get("style", variant.get("style", ""))),
+        level=str(script.options.get("level", variant.get("level", "all"))),
+        minutes=variant.get("minutes"),
+    )
