@@ -1,17 +1,21 @@
-"""Benchmark: build post-run from a cold and a warm cache, against the ffmpeg floor.
+"""Benchmarks, as ratios within one run (never as timing assertions in tests).
 
-    python scripts/bench.py [ROUTINE]
+    python scripts/bench.py [session|library|all] [ROUTINE]
 
-Prints, from one run: wall time and peak memory of a cold build (empty utterance cache) and of a
-warm one (everything cached), the time ffmpeg alone takes to encode the same session's PCM (the
-floor: no build can be faster than its encode), the ratios cold/floor and warm/floor, the eSpeak
-time for the unique utterances, and the audio length. Each build runs in its own process so that
-peak memory (ru_maxrss) belongs to that build alone.
+session (default routine post-run): wall time and peak memory of a cold build (empty utterance
+cache) and of a warm one (everything cached), the time ffmpeg alone takes to encode the same
+session's PCM (the floor: no build can be faster than its encode), the ratios cold/floor and
+warm/floor, the eSpeak time for the unique utterances, and the audio length. Each build runs in
+its own process so that peak memory (ru_maxrss) belongs to that build alone.
+
+library: `matcast build --all` of the shipped library from a cold cache, the no-op rebuild
+(nothing changed), and a forced rebuild with --jobs 1 and --jobs 2 (warm cache), with the speed-up.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -26,7 +30,7 @@ import json, resource, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
 from matcast.build import Builder, BuildOptions
-from matcast.routine import load_routine
+from matcast.routine.loader import load_routine
 loaded = load_routine(Path(sys.argv[1]))
 with Builder(BuildOptions(out_dir=Path(sys.argv[2]), cache_dir=Path(sys.argv[3]))) as builder:
     result = builder.build(loaded)
@@ -40,7 +44,7 @@ ESPEAK = r"""
 import json, sys, time
 from pathlib import Path
 from matcast.compiler import CompileOptions, compile_routine
-from matcast.routine import load_routine
+from matcast.routine.loader import load_routine
 from matcast.voice import get_engine
 engine = get_engine()
 voice, rate = engine.check(None, None)
@@ -71,8 +75,7 @@ def floor(mp3: Path) -> float:
         return time.perf_counter() - t0
 
 
-def main() -> None:
-    name = sys.argv[1] if len(sys.argv) > 1 else "post-run"
+def session(name: str) -> None:
     routine = str(ROOT / "routines" / f"{name}.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         out, cache = Path(tmp) / "out", Path(tmp) / "cache"
@@ -92,6 +95,41 @@ def main() -> None:
           f"(target <= 1.5 + espeak/floor = {1.5 + espeak['espeak'] / base:.2f})")
     print(f"warm / floor       {warm['wall'] / base:.2f}  (target <= 1.2)")
     print(f"loudness           {warm['lufs']:.2f} LUFS")
+
+
+def build_all(out: Path, cache: Path, *extra: str) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "matcast.cli", "build", "--all", str(ROOT / "routines"),
+                    "-o", str(out), "--cache-dir", str(cache), "--quiet", *extra],
+                   check=True, cwd=ROOT)
+    return time.perf_counter() - t0
+
+
+def library() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        out, cache = Path(tmp) / "out", Path(tmp) / "cache"
+        cold = build_all(out, cache)
+        manifest = json.loads((out / "manifest.json").read_text())["episodes"]
+        audio = sum(e["duration"] for e in manifest.values())
+        noop = sorted(build_all(out, cache) for _ in range(5))[2]
+        one = build_all(out, cache, "--force", "--jobs", "1")
+        two = build_all(out, cache, "--force", "--jobs", "2")
+    print(f"library            {len(manifest)} episodes, {audio / 60:.1f} min of audio")
+    print(f"cold full build    {cold:.2f} s  (--jobs {os.cpu_count()}, empty cache)")
+    print(f"no-op rebuild      {noop:.3f} s  (median of 5; target < 0.5 s)")
+    print(f"forced, --jobs 1   {one:.2f} s  (warm cache)")
+    print(f"forced, --jobs 2   {two:.2f} s  (warm cache)")
+    print(f"speed-up 2 vs 1    {one / two:.2f}x  (target >= 1.7x)")
+
+
+def main() -> None:
+    what = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if what in ("session", "all"):
+        session(sys.argv[2] if len(sys.argv) > 2 else "post-run")
+    if what in ("library", "all"):
+        if what == "all":
+            print()
+        library()
     print(f"bench process      peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"
           " MB")
 

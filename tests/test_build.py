@@ -55,9 +55,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     return Built(result, out, cache, audio, cues)
 
 
-def test_writes_the_three_files(built: Built) -> None:
+def test_writes_the_mp3_and_its_sidecars(built: Built) -> None:
     names = sorted(p.name for p in built.out.iterdir())
-    assert names == [f"{ROUTINE}.cues.json", f"{ROUTINE}.mp3", f"{ROUTINE}.vtt"]
+    assert names == [f"{ROUTINE}.chapters.json", f"{ROUTINE}.cues.json", f"{ROUTINE}.mp3",
+                     f"{ROUTINE}.vtt"]
     assert built.result.speech.rendered > 20 and built.result.speech.cached == 0
 
 

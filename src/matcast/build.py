@@ -7,7 +7,6 @@ audio, normalise it, then hand the episode to each writer through an atomic temp
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
@@ -18,12 +17,12 @@ import numpy as np
 from matcast.atomic import atomic_paths, check_writable, clean_stale
 from matcast.audio.cover import make_cover
 from matcast.audio.ffmpeg import mp3_level_change_db
-from matcast.audio.levels import LoudnessReport
-from matcast.audio.master import LEVEL_ID, ProfileStore, level_clip, master
+from matcast.audio.levels import LEVEL_ID, TARGET_LUFS, LoudnessReport
+from matcast.audio.master import ProfileStore, level_clip, master
 from matcast.audio.mixer import assemble, pcm
 from matcast.audio.tags import EpisodeTags
 from matcast.compiler import CompileOptions, compile_routine
-from matcast.cues import SAMPLE_RATE, CueScript
+from matcast.cues import CueScript
 from matcast.errors import OutputError
 from matcast.progress import Reporter, Silent
 from matcast.publish import Episode, Writer, default_writers
@@ -32,8 +31,6 @@ from matcast.voice import SpeechEngine, SynthStats, UtteranceCache, default_cach
 from matcast.voice.engine import DEFAULT_ENGINE
 from matcast.voice.synth import synthesize
 
-TARGET_LUFS = -16.0
-"""Integrated loudness of every session (the usual podcast target)."""
 ALBUM = "matcast sessions"
 """Album tag until a library names its own."""
 GENRE = "Health & Fitness"
@@ -53,6 +50,8 @@ class BuildOptions:
     """Utterance cache; None for the user cache folder."""
     bitrate: str = "96k"
     stereo: bool = False
+    album: str = ALBUM
+    """Album tag: the podcast's title when building a library."""
 
 
 @dataclass(frozen=True)
@@ -98,8 +97,13 @@ class Builder:
         self.close()
 
     def build(self, loaded: LoadedRoutine, compile_options: CompileOptions | None = None,
-              track: int | None = None) -> BuildResult:
-        """Render ``loaded`` and write its files into the output folder."""
+              track: int | None = None, slug: str | None = None,
+              title: str | None = None) -> BuildResult:
+        """Render ``loaded`` and write its files into the output folder.
+
+        ``slug`` names the files (default: the routine's), ``title`` the episode (default: the
+        routine's title), ``track`` its episode number.
+        """
         out_dir = self.options.out_dir
         check_writable(out_dir)
         clean_stale(out_dir)
@@ -111,13 +115,13 @@ class Builder:
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="matcast-write") as pool:
             # The cover is drawn, and later the sidecars written, while the main work goes on:
             # ffmpeg's encode (its own process) is the long pole, so the rest hides beside it.
-            tags = pool.submit(self._tags, loaded, script, track)
+            tags = pool.submit(self._tags, loaded, script, track, title)
             # Aim the PCM so that the MP3, after the encoder's own level change, is on target.
             codec_db = mp3_level_change_db(self.options.bitrate, channels)
             mastered = master(script, clips, TARGET_LUFS - codec_db, profiles=self.profiles)
             audio = pcm(assemble(script, mastered.speech, mastered.chimes))
-            episode = Episode(loaded.slug, script, audio, tags.result(), self.options.bitrate,
-                              channels)
+            episode = Episode(slug or loaded.slug, script, audio, tags.result(),
+                              self.options.bitrate, channels)
             self.progress.stage("encoding and writing", len(self.writers))
             files = [out_dir / f"{episode.slug}{w.suffix}" for w in self.writers]
             # Every file is finished in its temp file before any replaces its target, so the
@@ -157,14 +161,15 @@ class Builder:
             script = compile_routine(loaded, options, {t: len(c) for t, c in clips.items()})
         return script, clips, SynthStats(rendered, cached)
 
-    def _tags(self, loaded: LoadedRoutine, script: CueScript, track: int | None) -> EpisodeTags:
+    def _tags(self, loaded: LoadedRoutine, script: CueScript, track: int | None,
+              title: str | None) -> EpisodeTags:
         routine = loaded.routine
         minutes = round(script.duration_seconds / 60)
         style = script.options.get("style", "")
         return EpisodeTags(
-            title=routine.title,
+            title=title or routine.title,
             artist=routine.author or "matcast",
-            album=ALBUM,
+            album=self.options.album,
             track=track,
             genre=GENRE,
             year=dt.date.today().year,
@@ -184,15 +189,4 @@ def _cover_fields(loaded: LoadedRoutine, subtitle: str) -> dict[str, bytes | str
     return {"cover": make_cover(loaded.routine.title, subtitle), "cover_mime": "image/png"}
 
 
-def build_routines(routines: list[LoadedRoutine], compile_options: CompileOptions,
-                   options: BuildOptions, progress: Reporter | None = None
-                   ) -> list[BuildResult]:
-    """Build several routines with one engine; stops at the first failure."""
-    results = []
-    with contextlib.closing(Builder(options, progress)) as builder:
-        for routine in routines:
-            results.append(builder.build(routine, compile_options))
-    return results
-
-
-__all__ = ["SAMPLE_RATE", "BuildOptions", "BuildResult", "Builder", "build_routines"]
+__all__ = ["BuildOptions", "BuildResult", "Builder"]

@@ -7,20 +7,25 @@ printed without a traceback, and turned into its exit code (2 for bad input, 1 f
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from matcast.compiler import CompileOptions, compile_routine
 from matcast.cues import CueScript, EventKind
 from matcast.errors import MatcastError, Problem, RoutineError, UsageError
 from matcast.library import default_library, resolve_routine, routine_paths
-from matcast.routine.loader import POSES_DIR, load_pose, load_routine
-from matcast.routine.model import Level, Pace, Style
-from matcast.routine.schema import SCHEMA_FILES, schema_text
+from matcast.routine.enums import Level, Pace, Style
+
+if TYPE_CHECKING:
+    from matcast.batch import Manifest, Plan
+    from matcast.compiler import CompileOptions
+
+# Commands import what they use when they run: a no-op library rebuild must not pay for loading
+# the compiler, pydantic or the audio libraries.
 
 app = typer.Typer(
     name="matcast",
@@ -46,11 +51,11 @@ LevelOpt = Annotated[Level, typer.Option("--level", help="Picks pose variations.
 PaceOpt = Annotated[Pace, typer.Option("--pace", help="Speed of breaths and pauses.")]
 
 
-def _options(minutes: float | None, style: Style | None, level: Level, pace: Pace,
-             rate: int | None = None) -> CompileOptions:
-    if rate is None:
-        return CompileOptions(style=style, level=level, pace=pace, minutes=minutes)
-    return CompileOptions(style=style, level=level, pace=pace, minutes=minutes, rate=rate)
+def _options(minutes: float | None, style: Style | None, level: Level, pace: Pace
+             ) -> CompileOptions:
+    from matcast.compiler import CompileOptions
+
+    return CompileOptions(style=style, level=level, pace=pace, minutes=minutes)
 
 
 def clock(samples: int, sample_rate: int = 44_100) -> str:
@@ -89,6 +94,9 @@ def compile_cmd(
     library: LibraryOpt = None,
 ) -> None:
     """Compile a routine to its timed cue script and print it (speech lengths estimated)."""
+    from matcast.compiler import compile_routine
+    from matcast.routine.loader import load_routine
+
     loaded = load_routine(resolve_routine(routine, library))
     script = compile_routine(loaded, _options(minutes, style, level, pace))
     if fmt is OutputFormat.json:
@@ -103,6 +111,8 @@ def validate(
         help="Routine or pose files, or library folders.")],
 ) -> None:
     """Check routine files (and the pose files they use); report every problem at once."""
+    from matcast.routine.loader import load_library_config, load_pose, load_routine
+
     problems: list[Problem] = []
     checked = 0
     for path in paths:
@@ -112,7 +122,12 @@ def validate(
         for target, is_pose in targets:
             checked += 1
             try:
-                load_pose(target) if is_pose else load_routine(target)
+                if target.name == "library.yaml":
+                    load_library_config(target)
+                elif is_pose:
+                    load_pose(target)
+                else:
+                    load_routine(target)
             except RoutineError as exc:
                 problems.extend(p for p in exc.problems if p not in problems)
     if problems:
@@ -121,8 +136,12 @@ def validate(
 
 
 def _validation_targets(path: Path) -> list[tuple[Path, bool]]:
+    from matcast.routine.loader import POSES_DIR
+
     if path.is_dir():
         found = [(p, False) for p in routine_paths(path)]
+        if (path / "library.yaml").is_file():
+            found.append((path / "library.yaml", False))
         poses = path / POSES_DIR
         if poses.is_dir():
             found += [(p, True) for p in sorted(poses.glob("*.yaml"))]
@@ -137,6 +156,9 @@ def _validation_targets(path: Path) -> list[tuple[Path, bool]]:
 @app.command("list")
 def list_cmd(library: LibraryOpt = None) -> None:
     """List the routines of the library with their estimated length in each style."""
+    from matcast.compiler import CompileOptions, compile_routine
+    from matcast.routine.loader import load_routine
+
     folder = library or default_library()
     for path in routine_paths(folder):
         try:
@@ -154,19 +176,25 @@ def list_cmd(library: LibraryOpt = None) -> None:
 
 @app.command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="routine or pose")] = "routine",
+    kind: Annotated[str, typer.Argument(help="routine, pose or library")] = "routine",
 ) -> None:
-    """Print the JSON Schema of routine or pose files (also shipped in schema/)."""
+    """Print the JSON Schema of routine, pose or library files (also shipped in schema/)."""
+    from matcast.routine.schema import SCHEMA_FILES, schema_text
+
     name = f"{kind}.schema.json"
     if name not in SCHEMA_FILES:
-        raise typer.BadParameter("expected 'routine' or 'pose'", param_hint="KIND")
+        raise typer.BadParameter("expected 'routine', 'pose' or 'library'", param_hint="KIND")
     typer.echo(schema_text(name), nl=False)
 
 
 @app.command()
 def build(
-    routines: Annotated[list[str], typer.Argument(
-        help="Routine names (post-run) or .yaml paths.")],
+    routines: Annotated[list[str] | None, typer.Argument(
+        help="Routine names (post-run) or .yaml paths; with --all, a library folder.",
+        show_default=False)] = None,
+    build_all: Annotated[bool, typer.Option(
+        "--all", help="Build every routine and variant of the library, and publish it.")
+    ] = False,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
         "audio_out"),
     voice: Annotated[str | None, typer.Option(
@@ -183,17 +211,49 @@ def build(
     stereo: Annotated[bool, typer.Option("--stereo", help="Two channels instead of one.")
                       ] = False,
     engine: Annotated[str, typer.Option("--engine", help="Speech engine.")] = "pyttsx3",
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", help="With --all: episodes built at once (default: the cores).")
+    ] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --all: rebuild every episode, changed or not.")] = False,
+    base_url: Annotated[str | None, typer.Option(
+        "--base-url", help="With --all: where the output folder is served (feed links).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")
                      ] = False,
     library: LibraryOpt = None,
 ) -> None:
-    """Render routines to <slug>.mp3 with <slug>.cues.json and <slug>.vtt beside it."""
+    """Render routines to <slug>.mp3 with <slug>.cues.json, .vtt and .chapters.json beside it.
+
+    With --all, build every routine and variant of the library in parallel (only what changed),
+    then write show notes, index.html and feed.xml.
+    """
+    _check_bitrate(bitrate)
+    if build_all:
+        if minutes is not None or style is not None or level is not Level.all or (
+                pace is not Pace.medium):
+            raise UsageError("--all builds each routine's own variants; --minutes, --style, "
+                             "--level and --pace apply to single routines")
+        if routines and len(routines) > 1:
+            raise UsageError("--all takes at most one library folder")
+        folder = Path(routines[0]) if routines else (library or default_library())
+        code = _build_library(folder, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
+                              jobs or os.cpu_count() or 1, force, base_url, quiet)
+        raise typer.Exit(code)
+    if not routines:
+        raise UsageError("name at least one routine (see: matcast list), or use --all")
+    _build_routines(routines, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
+                    _options(minutes, style, level, pace), quiet, library)
+
+
+def _build_routines(names: list[str], out_dir: Path, engine: str, voice: str | None,
+                    rate: int | None, cache_dir: Path | None, bitrate: str, stereo: bool,
+                    options: CompileOptions, quiet: bool, library: Path | None) -> None:
     from matcast.build import Builder, BuildOptions
     from matcast.progress import reporter
+    from matcast.routine.loader import load_routine
 
-    _check_bitrate(bitrate)
-    loaded = [load_routine(resolve_routine(name, library)) for name in routines]
-    options = _options(minutes, style, level, pace)
+    loaded = [load_routine(resolve_routine(name, library)) for name in names]
     for routine in loaded:
         options.check(routine)
     build_options = BuildOptions(out_dir=out_dir, engine=engine, voice=voice, rate=rate,
@@ -213,6 +273,69 @@ def build(
         progress.finish()
 
 
+def _build_library(library: Path, out_dir: Path, engine: str, voice: str | None,
+                   rate: int | None, cache_dir: Path | None, bitrate: str, stereo: bool,
+                   jobs: int, force: bool, base_url: str | None, quiet: bool) -> int:
+    """Build and publish a library; the exit code is 1 if any episode failed."""
+    from rich.console import Console
+
+    from matcast import batch
+    from matcast.atomic import check_writable
+    from matcast.audio.levels import LEVEL_ID
+    from matcast.voice.versions import engine_version
+
+    if not library.is_dir():
+        raise UsageError(f"no routine library at {library}")
+    check_writable(out_dir)
+    manifest = batch.Manifest.load(out_dir)
+    settings = batch.BatchSettings(engine, engine_version(engine), voice, rate, bitrate, stereo,
+                                   batch.album_name(library, manifest), LEVEL_ID)
+    plan = batch.plan(library, out_dir, manifest, settings, force)
+    outcomes = list(plan.outcomes)
+    console = Console(stderr=True)
+    bar = None
+    if plan.todo and not quiet and console.is_terminal:
+        from matcast.batch_view import BatchBar
+
+        bar = BatchBar(len(plan.todo), console)
+    build_options = {"engine": engine, "voice": voice, "rate": rate, "bitrate": bitrate,
+                     "stereo": stereo, "album": settings.album,
+                     "cache_dir": str(cache_dir) if cache_dir else None}
+    try:
+        outcomes += batch.run(plan, library, out_dir, manifest, build_options, jobs,
+                              bar.callbacks() if bar else None)
+    finally:
+        if bar is not None:
+            bar.stop()
+    for outcome in outcomes:
+        if outcome.status == "removed":
+            batch.remove_episode(manifest, out_dir, outcome.slug)
+    manifest.save(out_dir)
+    published = _publish(library, out_dir, manifest, plan, base_url)
+    if not quiet:
+        from matcast.batch_view import summary
+
+        out = Console()
+        # Piped output is read by scripts and people alike: never fold a row.
+        summary(outcomes, out if out.is_terminal else Console(width=400))
+        if published:
+            typer.echo(published)
+    failed = [o for o in outcomes if o.status == "failed"]
+    return 1 if failed else 0
+
+
+def _publish(library: Path, out_dir: Path, manifest: Manifest, plan: Plan,
+             base_url: str | None) -> str:
+    from matcast.publish.library import publish
+
+    result = publish(library, out_dir, manifest, plan.jobs, base_url)
+    if result.skipped:
+        return ""
+    names = ", ".join(sorted(p.name for p in result.files if p.suffix in (".xml", ".html")
+                             and p.name in ("index.html", "feed.xml")))
+    return f"published {names} in {out_dir}" + (f"; {result.note}" if result.note else "")
+
+
 def _check_bitrate(bitrate: str) -> None:
     digits = bitrate.lower().removesuffix("k")
     if not digits.isdigit() or not 32 <= int(digits) <= 320:
@@ -226,7 +349,7 @@ def voices(
         "--lang", help="Only voices whose language starts with this, e.g. en.")] = None,
 ) -> None:
     """List the voices of a speech engine: id, name, languages."""
-    from matcast.voice import get_engine
+    from matcast.voice.engine import get_engine
 
     speech = get_engine(engine)
     try:

@@ -28,21 +28,15 @@ from pathlib import Path
 import numpy as np
 
 from matcast.audio.chimes import chime
-from matcast.audio.levels import LoudnessReport
+from matcast.audio.levels import (
+    CLIP_CEILING_DBTP,
+    CLIP_LUFS,
+    SESSION_CEILING_DBTP,
+    LoudnessReport,
+)
 from matcast.audio.mixer import to_int16
 from matcast.cues import SAMPLE_RATE, ChimeKind, CueScript, EventKind
 
-CLIP_LUFS = -15.5
-"""Loudness every spoken line is levelled to when it is rendered. A session measures about 1 LU
-below its lines (gating blocks straddle the quiet between them), so lines sit a little above the
-session target and the session gain stays small."""
-CLIP_CEILING_DBTP = -3.5
-"""True-peak ceiling of a levelled line."""
-SESSION_CEILING_DBTP = -1.5
-"""True-peak ceiling of the session PCM: under the -1 dBTP promised for the MP3, leaving room for
-the overshoot of lossy coding (measured: about +0.35 dB, less the encoder's -0.45 dB level)."""
-LEVEL_ID = f"level:{CLIP_LUFS:g}:{CLIP_CEILING_DBTP:g}:2"
-"""Names the levelling in cache keys, so changing it re-renders instead of mixing levels."""
 BIN = 441
 """Samples per bin of an energy profile (10 ms)."""
 LIMIT_RAMP_S = 0.01

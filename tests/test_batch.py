@@ -1,0 +1,157 @@
+"""matcast build --all: variants, parallel workers, the manifest, incremental rebuilds, failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+POSES = ROOT / "routines" / "poses"
+
+QUICK = """\
+title: Quick {name}
+description: A one-minute test session.
+focus: [hips]
+styles: [hold, flow]
+defaults: {{hold: {{breaths: 1}}, rest: 0.5}}
+intro: [Hello.]
+sequence:
+  - pose: {pose}
+outro: [Done.]
+"""
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+def make_library(root: Path) -> Path:
+    library = root / "library"
+    (library / "poses").mkdir(parents=True)
+    for pose in ("childs-pose", "knees-to-chest", "mountain"):
+        shutil.copy(POSES / f"{pose}.yaml", library / "poses")
+    (library / "rest.yaml").write_text(
+        QUICK.format(name="rest", pose="childs-pose")
+        + "variants:\n  - {}\n  - {style: flow}\n")
+    (library / "knees.yaml").write_text(QUICK.format(name="knees", pose="knees-to-chest"))
+    (library / "library.yaml").write_text(
+        'title: "Test <show> & co"\nauthor: Tester\nbase_url: https://example.org/pod\n')
+    return library
+
+
+def build_all(library: Path, out: Path, cache: Path, *extra: str
+              ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "matcast.cli", "build", "--all", str(library), "-o", str(out),
+         "--cache-dir", str(cache), *extra],
+        capture_output=True, text=True, check=False, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory: pytest.TempPathFactory, cache: Path
+          ) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+    root = tmp_path_factory.mktemp("batch")
+    library = make_library(root)
+    out = root / "out"
+    return library, out, build_all(library, out, cache, "--jobs", "2")
+
+
+def manifest(out: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads((out / "manifest.json").read_text())
+
+
+def test_builds_every_routine_and_variant(first: tuple) -> None:  # type: ignore[type-arg]
+    _library, out, result = first
+    assert result.returncode == 0, result.stderr + result.stdout
+    episodes = manifest(out)["episodes"]
+    assert sorted(episodes) == ["knees", "rest", "rest-flow"]
+    for slug in episodes:
+        for suffix in (".mp3", ".cues.json", ".vtt", ".chapters.json", ".html"):
+            assert (out / f"{slug}{suffix}").is_file(), slug + suffix
+    assert (out / "index.html").is_file() and (out / "feed.xml").is_file()
+    # Stable numbers and GUIDs, in order.
+    assert sorted(e["number"] for e in episodes.values()) == [1, 2, 3]
+    assert len({e["guid"] for e in episodes.values()}) == 3
+    assert episodes["rest-flow"]["title"] == "Quick rest (flow)"
+    for line in ("knees", "rest-flow"):
+        assert line in result.stdout and "built" in result.stdout
+
+
+def test_noop_rebuild_renders_and_encodes_nothing(first: tuple, cache: Path  # type: ignore[type-arg]
+                                                  ) -> None:
+    library, out, _ = first
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    started = time.perf_counter()
+    result = build_all(library, out, cache)
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("skipped") == 3 and "built" not in result.stdout
+    after = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    assert after == before, "a no-op rebuild rewrote files"
+    print(f"no-op rebuild: {elapsed:.2f} s")
+
+
+def test_changing_a_pose_rebuilds_exactly_the_episodes_using_it(
+        tmp_path: Path, first: tuple, cache: Path) -> None:  # type: ignore[type-arg]
+    library, out, _ = first
+    lib, dest = tmp_path / "library", tmp_path / "out"
+    shutil.copytree(library, lib)
+    shutil.copytree(out, dest)
+    pose = lib / "poses" / "childs-pose.yaml"
+    pose.write_text(pose.read_text().replace("name: ", "name: Gentle ", 1))
+    result = build_all(lib, dest, cache)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert "built" in rows["rest"] and "built" in rows["rest-flow"]
+    assert "skipped" in rows["knees"]
+    assert "Gentle" in (dest / "rest.html").read_text()
+    forced = build_all(lib, dest, cache, "--force", "--jobs", "1")
+    assert forced.returncode == 0 and forced.stdout.count("built") == 3
+
+
+def test_one_failing_routine_does_not_stop_the_others(tmp_path: Path, cache: Path) -> None:
+    library = make_library(tmp_path)
+    (library / "broken.yaml").write_text("title: Broken\nsequence:\n  - pose: no-such-pose\n")
+    (library / "too-long.yaml").write_text(
+        QUICK.format(name="long", pose="mountain") + "variants:\n  - {minutes: 200}\n")
+    out = tmp_path / "out"
+    result = build_all(library, out, cache)
+    assert result.returncode == 1
+    rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert "failed" in rows["broken"] and "unknown pose 'no-such-pose'" in rows["broken"]
+    assert "failed" in rows["too-long-200min"]
+    assert "built" in rows["knees"] and "built" in rows["rest"]
+    assert "Traceback" not in result.stderr
+    assert sorted(manifest(out)["episodes"]) == ["knees", "rest", "rest-flow"]
+
+
+def test_removed_variant_is_unpublished(tmp_path: Path, first: tuple, cache: Path  # type: ignore[type-arg]
+                                        ) -> None:
+    library, out, _ = first
+    lib, dest = tmp_path / "library", tmp_path / "out"
+    shutil.copytree(library, lib)
+    shutil.copytree(out, dest)
+    routine = lib / "rest.yaml"
+    routine.write_text(routine.read_text().replace("  - {style: flow}\n", ""))
+    result = build_all(lib, dest, cache)
+    assert result.returncode == 0, result.stderr
+    assert "removed" in result.stdout
+    assert not (dest / "rest-flow.mp3").exists()
+    assert "rest-flow" not in manifest(dest)["episodes"]
+    assert "rest-flow" not in (dest / "feed.xml").read_text()
+
+
+def test_all_rejects_single_routine_options(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "matcast.cli", "build", "--all",
+                             "--minutes", "10", "-o", str(tmp_path)],
+                            capture_output=True, text=True, check=False, cwd=ROOT,
+                            env={**os.environ})
+    assert result.returncode == 2 and "--all builds each routine's own variants" in result.stderr
