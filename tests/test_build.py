@@ -160,9 +160,14 @@ def previous(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def outputs(folder: Path) -> list[Path]:
+    """The files a user sees (the build lock is not one)."""
+    return sorted(p for p in folder.iterdir() if p.name != ".matcast.lock")
+
+
 def assert_intact(out: Path, built: Built) -> None:
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in built.out.iterdir())
-    for p in out.iterdir():
+    assert [p.name for p in outputs(out)] == [p.name for p in outputs(built.out)]
+    for p in outputs(out):
         assert digest(p) == digest(built.out / p.name), p.name
 
 
@@ -213,12 +218,12 @@ def test_full_disk_exits_1_and_keeps_previous_files(built: Built, tmp_path: Path
                 shutil.copy(p, disk / p.name)
         # Room for the sidecars but not for a new MP3 beside them.
         (disk / "filler").write_bytes(b"\0" * 400_000)
-        before = {p.name: digest(p) for p in disk.iterdir()}
+        before = {p.name: digest(p) for p in outputs(disk)}
         result = run("build", ROUTINE, "-o", str(disk), "--cache-dir", str(built.cache),
                      "--pace", "slow")
         assert result.returncode == 1, result.stderr
         assert re.search(r"disk (is )?full", result.stderr) and "Traceback" not in result.stderr
-        assert {p.name: digest(p) for p in disk.iterdir()} == before
+        assert {p.name: digest(p) for p in outputs(disk)} == before
     finally:
         subprocess.run(["umount", str(disk)], check=False)
 
@@ -237,7 +242,8 @@ def test_killed_build_leaves_previous_files_and_next_build_cleans_up(
         proc.wait()
         for p in out.iterdir():
             if p.name.startswith("."):
-                assert p.name.endswith(".matcast-tmp"), p.name  # hidden temp only
+                # Only hidden temp files and the build lock.
+                assert p.name.endswith(".matcast-tmp") or p.name == ".matcast.lock", p.name
                 continue
             assert p.name in old
             # Either the previous file, or a complete new one.
@@ -245,8 +251,8 @@ def test_killed_build_leaves_previous_files_and_next_build_cleans_up(
                 json.loads(p.read_text())
     result = run("build", ROUTINE, "-o", str(out), "--cache-dir", str(built.cache), "--quiet")
     assert result.returncode == 0, result.stderr
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]
-    assert sorted(p.name for p in out.iterdir()) == sorted(old)
+    assert not [p for p in out.iterdir() if p.name.endswith(".matcast-tmp")]
+    assert sorted(p.name for p in out.iterdir() if p.name != ".matcast.lock") == sorted(old)
 
 
 def test_routine_cover_is_used_as_the_front_cover(built: Built, tmp_path: Path) -> None:

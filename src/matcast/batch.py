@@ -280,7 +280,7 @@ def _estimate(loaded: Any, variant: dict[str, Any]) -> float:
         return 0.0
 
 
-def compile_options(variant: dict[str, Any]) -> Any:
+def compile_options(variant: dict[str, Any], allow_long: bool = False) -> Any:
     """CompileOptions from a variant's JSON options."""
     from matcast.compiler import CompileOptions
     from matcast.routine.enums import Level, Pace, Style
@@ -289,7 +289,7 @@ def compile_options(variant: dict[str, Any]) -> Any:
         style=Style(variant["style"]) if "style" in variant else None,
         level=Level(variant.get("level", Level.all.value)),
         pace=Pace(variant.get("pace", Pace.medium.value)),
-        minutes=variant.get("minutes"))
+        minutes=variant.get("minutes"), allow_long=allow_long)
 
 
 # --- Building in worker processes ----------------------------------------------------------
@@ -301,6 +301,7 @@ def _init_worker(library: str, out_dir: str, build_options: dict[str, Any],
                  messages: Any) -> None:
     from matcast.build import Builder, BuildOptions
 
+    _worker["allow_long"] = bool(build_options.pop("allow_long", False))
     options = BuildOptions(**{**build_options, "out_dir": Path(out_dir),
                               "cache_dir": Path(build_options["cache_dir"])
                               if build_options.get("cache_dir") else None})
@@ -340,7 +341,7 @@ def _build_one(job: EpisodeJob) -> Outcome:
     builder.progress.slug = job.slug
     try:
         loaded = load_routine(_worker["library"] / job.routine)
-        options = compile_options(job.variant)
+        options = compile_options(job.variant, _worker["allow_long"])
         options.check(loaded)
         result = builder.build(loaded, options, track=job.number, slug=job.slug,
                                title=job.title)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -49,13 +50,16 @@ StyleOpt = Annotated[Style | None, typer.Option(
     "--style", help="hold: long slow holds; flow: one breath per movement.")]
 LevelOpt = Annotated[Level, typer.Option("--level", help="Picks pose variations.")]
 PaceOpt = Annotated[Pace, typer.Option("--pace", help="Speed of breaths and pauses.")]
+AllowLongOpt = Annotated[bool, typer.Option(
+    "--allow-long", help="Allow sessions over 4 hours (up to 12).")]
 
 
-def _options(minutes: float | None, style: Style | None, level: Level, pace: Pace
-             ) -> CompileOptions:
+def _options(minutes: float | None, style: Style | None, level: Level, pace: Pace,
+             allow_long: bool = False) -> CompileOptions:
     from matcast.compiler import CompileOptions
 
-    return CompileOptions(style=style, level=level, pace=pace, minutes=minutes)
+    return CompileOptions(style=style, level=level, pace=pace, minutes=minutes,
+                          allow_long=allow_long)
 
 
 def clock(samples: int, sample_rate: int = 44_100) -> str:
@@ -91,6 +95,7 @@ def compile_cmd(
     level: LevelOpt = Level.all,
     pace: PaceOpt = Pace.medium,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    allow_long: AllowLongOpt = False,
     library: LibraryOpt = None,
 ) -> None:
     """Compile a routine to its timed cue script and print it (speech lengths estimated)."""
@@ -98,7 +103,7 @@ def compile_cmd(
     from matcast.routine.loader import load_routine
 
     loaded = load_routine(resolve_routine(routine, library))
-    script = compile_routine(loaded, _options(minutes, style, level, pace))
+    script = compile_routine(loaded, _options(minutes, style, level, pace, allow_long))
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(script.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -221,6 +226,7 @@ def build(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")
                      ] = False,
+    allow_long: AllowLongOpt = False,
     library: LibraryOpt = None,
 ) -> None:
     """Render routines to <slug>.mp3 with <slug>.cues.json, .vtt and .chapters.json beside it.
@@ -238,29 +244,36 @@ def build(
             raise UsageError("--all takes at most one library folder")
         folder = Path(routines[0]) if routines else (library or default_library())
         code = _build_library(folder, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
-                              jobs or os.cpu_count() or 1, force, base_url, quiet)
+                              jobs or os.cpu_count() or 1, force, base_url, quiet, allow_long)
         raise typer.Exit(code)
     if not routines:
         raise UsageError("name at least one routine (see: matcast list), or use --all")
     _build_routines(routines, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
-                    _options(minutes, style, level, pace), quiet, library)
+                    _options(minutes, style, level, pace, allow_long), quiet, library)
 
 
 def _build_routines(names: list[str], out_dir: Path, engine: str, voice: str | None,
                     rate: int | None, cache_dir: Path | None, bitrate: str, stereo: bool,
                     options: CompileOptions, quiet: bool, library: Path | None) -> None:
     from matcast.build import Builder, BuildOptions
+    from matcast.lock import folder_lock
     from matcast.progress import reporter
     from matcast.routine.loader import load_routine
 
     loaded = [load_routine(resolve_routine(name, library)) for name in names]
+    seen: dict[str, str] = {}
     for routine in loaded:
         options.check(routine)
+        if routine.slug in seen:
+            raise UsageError(f"{routine.path} and {seen[routine.slug]} would both write "
+                             f"{out_dir / routine.slug}.mp3; build them into separate folders")
+        seen[routine.slug] = str(routine.path)
     build_options = BuildOptions(out_dir=out_dir, engine=engine, voice=voice, rate=rate,
                                  cache_dir=cache_dir, bitrate=bitrate, stereo=stereo)
     progress = reporter(quiet)
     try:
-        with Builder(build_options, progress) as builder:
+        with folder_lock(out_dir, _waiting(out_dir, quiet)), Builder(
+                build_options, progress) as builder:
             for routine in loaded:
                 result = builder.build(routine, options)
                 progress.finish()
@@ -275,18 +288,37 @@ def _build_routines(names: list[str], out_dir: Path, engine: str, voice: str | N
 
 def _build_library(library: Path, out_dir: Path, engine: str, voice: str | None,
                    rate: int | None, cache_dir: Path | None, bitrate: str, stereo: bool,
-                   jobs: int, force: bool, base_url: str | None, quiet: bool) -> int:
+                   jobs: int, force: bool, base_url: str | None, quiet: bool,
+                   allow_long: bool = False) -> int:
     """Build and publish a library; the exit code is 1 if any episode failed."""
-    from rich.console import Console
-
-    from matcast import batch
     from matcast.atomic import check_writable
-    from matcast.audio.levels import LEVEL_ID
-    from matcast.voice.versions import engine_version
+    from matcast.lock import folder_lock
 
     if not library.is_dir():
         raise UsageError(f"no routine library at {library}")
     check_writable(out_dir)
+    with folder_lock(out_dir, _waiting(out_dir, quiet)):
+        return _build_library_locked(library, out_dir, engine, voice, rate, cache_dir, bitrate,
+                                     stereo, jobs, force, base_url, quiet, allow_long)
+
+
+def _waiting(out_dir: Path, quiet: bool) -> Callable[[], None]:
+    def say() -> None:
+        if not quiet:
+            typer.echo(f"waiting for another build of {out_dir} to finish", err=True)
+    return say
+
+
+def _build_library_locked(library: Path, out_dir: Path, engine: str, voice: str | None,
+                          rate: int | None, cache_dir: Path | None, bitrate: str, stereo: bool,
+                          jobs: int, force: bool, base_url: str | None, quiet: bool,
+                          allow_long: bool) -> int:
+    from rich.console import Console
+
+    from matcast import batch
+    from matcast.audio.levels import LEVEL_ID
+    from matcast.voice.versions import engine_version
+
     manifest = batch.Manifest.load(out_dir)
     settings = batch.BatchSettings(engine, engine_version(engine), voice, rate, bitrate, stereo,
                                    batch.album_name(library, manifest), LEVEL_ID)
@@ -299,7 +331,7 @@ def _build_library(library: Path, out_dir: Path, engine: str, voice: str | None,
 
         bar = BatchBar(len(plan.todo), console)
     build_options = {"engine": engine, "voice": voice, "rate": rate, "bitrate": bitrate,
-                     "stereo": stereo, "album": settings.album,
+                     "stereo": stereo, "album": settings.album, "allow_long": allow_long,
                      "cache_dir": str(cache_dir) if cache_dir else None}
     try:
         outcomes += batch.run(plan, library, out_dir, manifest, build_options, jobs,

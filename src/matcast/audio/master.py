@@ -125,8 +125,9 @@ def energy_profile(x: np.ndarray) -> np.ndarray:
 class ProfileStore:
     """Energy profiles of clips on disk, named by a hash of the clip's samples.
 
-    Derived data: a missing or unreadable profile is computed again, so writes need only be
-    atomic (a reader never sees half a file), not durable.
+    Each file is the profile's float64 bytes followed by a BLAKE2b digest of them: a damaged or
+    truncated file is detected and computed again (it is derived data), never used. Writes are
+    atomic (temp file and rename), so concurrent builds may share the store.
     """
 
     def __init__(self, root: Path | None) -> None:
@@ -137,12 +138,12 @@ class ProfileStore:
         digest = hashlib.blake2b(np.ascontiguousarray(clip).tobytes(), digest_size=20)
         digest.update(str(clip.dtype).encode())
         name = digest.hexdigest()
-        path = self.root / name[:2] / f"{name}.npy" if self.root else None
+        path = self.root / name[:2] / f"{name}.prof" if self.root else None
+        bins = max(1, -(-clip.size // BIN))
         if path is not None:
-            with contextlib.suppress(OSError, ValueError):
-                profile = np.load(path, allow_pickle=False)
-                if profile.ndim == 1 and profile.size == max(1, -(-clip.size // BIN)):
-                    return profile
+            profile = _read_profile(path, bins)
+            if profile is not None:
+                return profile
         x = clip.astype(np.float32) / 32768.0 if clip.dtype == np.int16 else clip
         profile = energy_profile(x)
         if path is not None:
@@ -150,12 +151,24 @@ class ProfileStore:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
                 try:
+                    data = profile.astype("<f8").tobytes()
                     with os.fdopen(fd, "wb") as handle:
-                        np.save(handle, profile, allow_pickle=False)
+                        handle.write(data + hashlib.blake2b(data, digest_size=32).digest())
                     os.replace(tmp, path)
                 finally:
                     Path(tmp).unlink(missing_ok=True)
         return profile
+
+
+def _read_profile(path: Path, bins: int) -> np.ndarray | None:
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    data, check = raw[:-32], raw[-32:]
+    if len(data) != 8 * bins or hashlib.blake2b(data, digest_size=32).digest() != check:
+        return None
+    return np.frombuffer(data, dtype="<f8")
 
 
 @dataclass(frozen=True)

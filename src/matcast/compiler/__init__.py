@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from matcast.compiler import holds
 from matcast.compiler.expand import expand
 from matcast.compiler.fit import FitError, Lengths, fit, natural
-from matcast.compiler.options import MAX_MINUTES, CompileOptions
+from matcast.compiler.options import CompileOptions
 from matcast.compiler.plan import Bell, HoldBlock, Plan, Rest, Say
 from matcast.compiler.schedule import schedule
 from matcast.compiler.speech import SpeechLength, estimate, speech_length
@@ -37,10 +37,11 @@ def compile_routine(loaded: LoadedRoutine, options: CompileOptions | None = None
     plan = expand(loaded, options)
     speech = speech_length(measured, options.rate)
     script = schedule(plan, _lengths(plan, speech), speech)
-    if script.duration > MAX_MINUTES * 60 * SAMPLE_RATE:
+    if script.duration > options.max_minutes * 60 * SAMPLE_RATE:
+        hint = "" if options.allow_long else "; --allow-long lifts it to 720"
         raise UsageError(f"{loaded.slug}: the session would last "
                          f"{script.duration_seconds / 60:.0f} minutes; the limit is "
-                         f"{MAX_MINUTES:g}")
+                         f"{options.max_minutes:g}{hint}")
     return script
 
 

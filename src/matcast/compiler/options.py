@@ -13,7 +13,9 @@ PACE_FACTOR: dict[Pace, float] = {Pace.slow: 1.25, Pace.medium: 1.0, Pace.fast: 
 """Breaths and pauses are this many times their medium length."""
 
 MAX_MINUTES = 240.0
-"""Longest session built: anything longer is almost surely a mistake in a routine file."""
+"""Longest session built without --allow-long: longer is almost surely a mistake."""
+LONG_MAX_MINUTES = 720.0
+"""Longest session built even with --allow-long (12 hours of audio is ~3.8 GB of samples)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,12 @@ class CompileOptions:
     """Session length to fit; None keeps the routine's own length."""
     rate: int = DEFAULT_RATE
     """Speaking rate (words per minute) the speech estimate assumes."""
+    allow_long: bool = False
+    """Allow sessions over :data:`MAX_MINUTES` (up to :data:`LONG_MAX_MINUTES`)."""
+
+    @property
+    def max_minutes(self) -> float:
+        return LONG_MAX_MINUTES if self.allow_long else MAX_MINUTES
 
     def style_for(self, routine: Routine) -> Style:
         return self.style if self.style is not None else routine.styles[0]
@@ -43,9 +51,10 @@ class CompileOptions:
                 f"{loaded.slug}: style {style.value!r} is not offered by this routine "
                 f"(it offers {', '.join(s.value for s in routine.styles)})")
         if self.minutes is not None:
-            if not 0 < self.minutes <= MAX_MINUTES:
-                raise UsageError(f"--minutes must be between 0 and {MAX_MINUTES:g}, "
-                                 f"got {self.minutes:g}")
+            if not 0 < self.minutes <= self.max_minutes:
+                hint = "" if self.allow_long else " (--allow-long lifts the limit to 720)"
+                raise UsageError(f"--minutes must be between 0 and {self.max_minutes:g}, "
+                                 f"got {self.minutes:g}{hint}")
             d = routine.duration
             if d is not None:
                 low, high = d.min or d.default, d.max or d.default

@@ -83,6 +83,13 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
         if pose_id in failed:
             return None
         pose_path = poses_dir / f"{pose_id}.yaml"
+        if pose_path.is_file() and not _inside(pose_path, path.parent):
+            # A symlink may point anywhere: a routine only ever reads inside its library.
+            problems.append(origin.problem(
+                where, f"pose {pose_id!r} is a link to {pose_path.resolve()}, outside the "
+                f"routine library", "copy the pose file into the library instead"))
+            failed.add(pose_id)
+            return None
         if not pose_path.is_file():
             close = difflib.get_close_matches(pose_id, available, n=3)
             hint = (f"did you mean {_quote_list(close)}?" if close
@@ -126,7 +133,7 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
             problems.append(problem)
     if problems:
         raise RoutineError(_in_file_order(problems))
-    return LoadedRoutine(path.stem, path, routine, poses, pose_paths, cover)
+    return LoadedRoutine(safe_slug(path.stem), path, routine, poses, pose_paths, cover)
 
 
 def load_library_config(path: str | PathLike[str]) -> LibraryConfig:
@@ -405,11 +412,25 @@ def image_mime(data: bytes) -> str | None:
     return next((mime for magic, mime in IMAGE_MAGIC.items() if data.startswith(magic)), None)
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path``, links followed, lies inside ``folder``."""
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def safe_slug(name: str) -> str:
+    """A file-name-safe slug for a routine: lower case, letters, digits and dashes only.
+
+    Output files are named from it, so nothing in a routine's name can reach outside the
+    output folder or clash with a hidden file.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:63] or "routine"
+
+
 def _cover_path(routine_path: Path, name: str, doc: YamlDoc) -> tuple[Path | None, Problem | None]:
     """The cover file a routine names: inside the library folder, an existing PNG or JPEG."""
-    library = routine_path.parent.resolve()
     candidate = (routine_path.parent / name).resolve()
-    if Path(name).is_absolute() or not candidate.is_relative_to(library):
+    if Path(name).is_absolute() or not _inside(candidate, routine_path.parent):
         return None, doc.problem(("cover",), f"cover {name!r} is outside the routine library",
                                  "put the image in the library folder and name it relative "
                                  "to the routine file")

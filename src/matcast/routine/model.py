@@ -202,11 +202,11 @@ class Defaults(_Strict):
 class Duration(_Strict):
     """The session length a routine is meant for, in minutes."""
 
-    default: float = Field(gt=0, le=240)
-    """Length built when no --minutes is given."""
-    min: float | None = Field(None, gt=0, le=240)
+    default: float = Field(gt=0, le=720)
+    """Length built when no --minutes is given (over 240 needs --allow-long)."""
+    min: float | None = Field(None, gt=0, le=720)
     """Shortest length allowed with --minutes."""
-    max: float | None = Field(None, gt=0, le=240)
+    max: float | None = Field(None, gt=0, le=720)
     """Longest length allowed with --minutes."""
 
     @model_validator(mode="after")
@@ -221,8 +221,8 @@ class Duration(_Strict):
 class Variant(_Strict):
     """One episode to publish from a routine: the routine built with these options."""
 
-    minutes: float | None = Field(None, gt=0, le=240)
-    """Session length to fit."""
+    minutes: float | None = Field(None, gt=0, le=720)
+    """Session length to fit (over 240 needs --allow-long)."""
     style: StyleName | None = None
     """hold or flow (default: the routine's first style)."""
     level: LevelName | None = None

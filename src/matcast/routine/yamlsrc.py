@@ -10,6 +10,7 @@ nodes visited when aliases are expanded (a "billion laughs" file stops at the bu
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,21 @@ from matcast.errors import Problem
 
 KeyPath = tuple[str | int, ...]
 
+def _limit(name: str, default: int) -> int:
+    """A limit, raised (or lowered) by the environment variable ``name`` when it is set."""
+    value = os.environ.get(name, "")
+    return int(value) if value.isdigit() and int(value) > 0 else default
+
+
+MAX_BYTES_ENV = "MATCAST_MAX_FILE_BYTES"
+MAX_NODES_ENV = "MATCAST_MAX_YAML_VALUES"
 MAX_BYTES = 1_000_000
-"""Largest routine or pose file read, in bytes."""
+"""Largest routine or pose file read, in bytes (lift with $MATCAST_MAX_FILE_BYTES)."""
 MAX_DEPTH = 40
-"""Deepest nesting of lists and mappings."""
+"""Deepest nesting of lists and mappings (routines are a few levels deep; not liftable)."""
 MAX_NODES = 50_000
-"""Most nodes visited while building the data, aliases expanded: bounds YAML bombs."""
+"""Most values built, aliases expanded: bounds YAML bombs (lift with
+$MATCAST_MAX_YAML_VALUES)."""
 
 _PLAIN_SCALARS = {
     "tag:yaml.org,2002:str",
@@ -90,14 +100,16 @@ def _mark(node: Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
-def read_yaml(path: Path, *, max_bytes: int = MAX_BYTES) -> YamlDoc:
+def read_yaml(path: Path, *, max_bytes: int | None = None) -> YamlDoc:
     """Read and parse ``path``; raise :class:`YamlProblems` if it is not a usable document."""
+    max_bytes = max_bytes or _limit(MAX_BYTES_ENV, MAX_BYTES)
     try:
         size = path.stat().st_size
         if size > max_bytes:
             raise YamlProblems([Problem(path, None, None, "",
                                         f"file is {size:,} bytes; the limit is {max_bytes:,}",
-                                        "split the routine, or check this is the right file")])
+                                        "check this is the right file, or raise the limit "
+                                        f"with ${MAX_BYTES_ENV}")])
         raw = path.read_bytes()
     except FileNotFoundError:
         raise YamlProblems([Problem(path, None, None, "", "file not found")]) from None
@@ -159,6 +171,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.visited = 0
         self.budget_spent = False
+        self.max_nodes = _limit(MAX_NODES_ENV, MAX_NODES)
 
     def _fail(self, node: Node, path: KeyPath, message: str, hint: str | None = None) -> None:
         line, column = _mark(node)
@@ -169,12 +182,12 @@ class _Builder:
         if node is None:
             return None
         self.visited += 1
-        if self.visited > MAX_NODES:
+        if self.visited > self.max_nodes:
             if not self.budget_spent:
                 self.budget_spent = True
-                self._fail(node, path, f"the document expands to more than {MAX_NODES:,} values "
-                           "(aliases repeated too often)", "write the values out, or use fewer "
-                           "aliases")
+                self._fail(node, path, f"the document expands to more than "
+                           f"{self.max_nodes:,} values (aliases repeated too often)",
+                           f"use fewer aliases, or raise the limit with ${MAX_NODES_ENV}")
             return None
         if depth > MAX_DEPTH:
             self._fail(node, path, f"nested more than {MAX_DEPTH} levels deep",
