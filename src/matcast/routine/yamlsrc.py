@@ -34,9 +34,9 @@ MAX_BYTES = 1_000_000
 """Largest routine or pose file read, in bytes (lift with $MATCAST_MAX_FILE_BYTES)."""
 MAX_DEPTH = 40
 """Deepest nesting of lists and mappings (routines are a few levels deep; not liftable)."""
-MAX_NODES = 50_000
-"""Most values built, aliases expanded: bounds YAML bombs (lift with
-$MATCAST_MAX_YAML_VALUES)."""
+MAX_NODES = 20_000
+"""Most values built, aliases expanded: bounds YAML bombs; real routines have a few hundred
+(lift with $MATCAST_MAX_YAML_VALUES)."""
 
 _PLAIN_SCALARS = {
     "tag:yaml.org,2002:str",
@@ -136,9 +136,14 @@ def parse_yaml(raw: bytes, path: Path) -> YamlDoc:
                                for ln in text.splitlines()):
         raise YamlProblems([Problem(path, None, None, "", "file is empty",
                                     "a routine or pose file is a YAML mapping of keys to values")])
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise YamlProblems([_reader_problem(path, text, exc)]) from None
     try:
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        raise YamlProblems([_reader_problem(path, text, exc)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -160,6 +165,16 @@ def parse_yaml(raw: bytes, path: Path) -> YamlDoc:
     if builder.problems:
         raise YamlProblems(builder.problems)
     return doc
+
+
+def _reader_problem(path: Path, text: str, exc: yaml.reader.ReaderError) -> Problem:
+    """A character YAML does not allow (NUL, other control characters), located."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    return Problem(path, line, column, "",
+                   f"the character U+{exc.character:04X} is not allowed in a YAML file",
+                   "remove it (control characters cannot be spoken anyway)")
 
 
 class _Builder:
