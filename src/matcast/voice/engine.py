@@ -135,6 +135,17 @@ def _pyttsx3_factory() -> SpeechEngine:
 register_engine("pyttsx3", _pyttsx3_factory)
 
 
+def _piper_factory() -> SpeechEngine:
+    # piper_engine imports neither piper nor onnxruntime; when they are missing, PiperEngine
+    # raises a VoiceError with the install hint rather than an ImportError.
+    from matcast.voice.piper_engine import PiperEngine
+
+    return PiperEngine()
+
+
+register_engine("piper", _piper_factory)
+
+
 def resolve_voice(engine_name: str, voice: str, voices: Sequence[VoiceInfo]) -> str:
     """The canonical id of ``voice`` among ``voices``, or :class:`EngineError` with suggestions.
 

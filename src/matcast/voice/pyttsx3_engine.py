@@ -9,29 +9,24 @@ library, so a crash or hang there costs a worker, not the build.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import queue
 import shlex
 import struct
-import subprocess
 import sys
 import tempfile
-import threading
 import unicodedata
 import warnings
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 
 from matcast.errors import EngineError
 from matcast.voice.engine import VoiceInfo, check_rate, resolve_voice, to_sample_rate, trim_silence
 from matcast.voice.versions import pyttsx3_version
+from matcast.voice.worker_process import Worker, WorkerFailure, short_cue
 
 WORKER_CMD_ENV = "MATCAST_TTS_WORKER_CMD"
 """Environment variable replacing the worker command line (split like a shell would), for tests
@@ -40,12 +35,6 @@ that inject a failing worker."""
 
 
 _WORKER_MODULE = "matcast.voice._worker"
-_STDERR_LINES = 40
-_CUE_CHARS = 60
-
-
-class _WorkerFailure(Exception):
-    """The worker hung, died, or produced no usable audio: worth a restart and a retry."""
 
 
 def speakable_text(text: str) -> str:
@@ -101,11 +90,6 @@ def read_speech_wav(path: Path) -> np.ndarray:
     return clip
 
 
-def _short(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= _CUE_CHARS else flat[: _CUE_CHARS - 1] + "…"
-
-
 def default_worker_cmd() -> list[str]:
     """The command line starting a worker with this Python.
 
@@ -118,114 +102,6 @@ def default_worker_cmd() -> list[str]:
     if script.is_file():
         return [sys.executable, "-P", str(script)]
     return [sys.executable, "-m", _WORKER_MODULE]
-
-
-class _Worker:
-    """One worker process and the threads draining its pipes."""
-
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str]) -> None:
-        self.argv = list(argv)
-        try:
-            self.proc = subprocess.Popen(
-                self.argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=dict(env),
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                bufsize=1,
-            )
-        except OSError as exc:
-            raise _WorkerFailure(f"could not start {shlex.join(self.argv)}: {exc}") from None
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self._stderr: deque[str] = deque(maxlen=_STDERR_LINES)
-        # Threads rather than select(): pipes cannot be polled on Windows, and a full stderr pipe
-        # would block the worker, so it has to be drained all the time anyway.
-        assert self.proc.stdout is not None and self.proc.stderr is not None
-        self._threads = [
-            threading.Thread(
-                target=self._drain, args=(self.proc.stdout, self._lines.put), daemon=True
-            ),
-            threading.Thread(
-                target=self._drain, args=(self.proc.stderr, self._keep_stderr), daemon=True
-            ),
-        ]
-        for thread in self._threads:
-            thread.start()
-        self.ready: dict[str, Any] = {}
-
-    def _keep_stderr(self, line: str | None) -> None:
-        if line is not None:
-            self._stderr.append(line.rstrip("\n"))
-
-    @staticmethod
-    def _drain(stream: IO[str], sink: Callable[[str | None], None]) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            for line in stream:
-                sink(line)
-        sink(None)
-
-    def send(self, message: dict[str, Any]) -> None:
-        assert self.proc.stdin is not None
-        try:
-            self.proc.stdin.write(json.dumps(message, ensure_ascii=False) + "\n")
-            self.proc.stdin.flush()
-        except OSError:
-            raise _WorkerFailure(self._gone()) from None
-
-    def receive(self, timeout: float) -> dict[str, Any]:
-        try:
-            line = self._lines.get(timeout=timeout)
-        except queue.Empty:
-            raise _WorkerFailure(f"no reply within {timeout:.1f} s") from None
-        if line is None:
-            raise _WorkerFailure(self._gone())
-        try:
-            message = json.loads(line)
-        except ValueError:
-            message = None
-        if not isinstance(message, dict):
-            raise _WorkerFailure(f"the worker wrote something that is not a reply: {line[:80]!r}")
-        return message
-
-    def _gone(self) -> str:
-        try:
-            code = self.proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            return "the worker closed its output"
-        return f"the worker exited with code {code}"
-
-    def kill(self) -> str:
-        """Stop the process now; return the tail of what it wrote on stderr."""
-        with contextlib.suppress(OSError):
-            self.proc.kill()
-        self._reap()
-        return "\n".join(self._stderr)
-
-    def close(self, grace: float = 2.0) -> None:
-        """Ask the worker to exit (stdin closed); kill it if it does not."""
-        with contextlib.suppress(OSError):
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(OSError):
-                self.proc.kill()
-        self._reap()
-
-    def _reap(self) -> None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=5)
-        # The pipes close with the process unless it left a child holding them: do not wait long.
-        for thread in self._threads:
-            thread.join(timeout=1)
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
 
 
 class Pyttsx3Engine:
@@ -255,7 +131,7 @@ class Pyttsx3Engine:
         self._timeout_per_char = timeout_per_char
         self._startup_timeout = startup_timeout
         self._default_rate = check_rate(self.name, rate)
-        self._worker: _Worker | None = None
+        self._worker: Worker | None = None
         self._next_id = 0
 
     def __enter__(self) -> Pyttsx3Engine:
@@ -318,7 +194,7 @@ class Pyttsx3Engine:
     def _render_one(self, tmp: Path, index: int, text: str, voice: str, rate: int) -> np.ndarray:
         spoken = speakable_text(text)
         if not spoken:
-            raise EngineError(f"the cue {_short(text)!r} has no words to speak")
+            raise EngineError(f"the cue {short_cue(text)!r} has no words to speak")
         timeout = self._timeout + self._timeout_per_char * len(spoken)
         reasons: list[str] = []
         stderr = ""
@@ -339,20 +215,20 @@ class Pyttsx3Engine:
                 )
                 reply = worker.receive(timeout)
                 if reply.get("id") != self._next_id:
-                    raise _WorkerFailure(f"reply to the wrong request: {reply!r:.80}")
+                    raise WorkerFailure(f"reply to the wrong request: {reply!r:.80}")
                 if not reply.get("ok"):
-                    raise _WorkerFailure(str(reply.get("error") or "the worker reported failure"))
+                    raise WorkerFailure(str(reply.get("error") or "the worker reported failure"))
                 try:
                     return read_speech_wav(path)
                 except ValueError as exc:
-                    raise _WorkerFailure(str(exc)) from None
-            except _WorkerFailure as exc:
+                    raise WorkerFailure(str(exc)) from None
+            except WorkerFailure as exc:
                 reasons.append(str(exc))
                 stderr = self._discard_worker() or stderr
             finally:
                 path.unlink(missing_ok=True)
         raise EngineError(
-            self._failure_message(f"could not speak the cue {_short(text)!r}", reasons, stderr)
+            self._failure_message(f"could not speak the cue {short_cue(text)!r}", reasons, stderr)
         )
 
     def _ready(self) -> dict[str, Any]:
@@ -361,19 +237,19 @@ class Pyttsx3Engine:
         for _attempt in (1, 2):
             try:
                 return self._running_worker().ready
-            except _WorkerFailure as exc:
+            except WorkerFailure as exc:
                 reasons.append(str(exc))
                 stderr = self._discard_worker() or stderr
         raise EngineError(self._failure_message("could not start its worker", reasons, stderr))
 
-    def _running_worker(self) -> _Worker:
+    def _running_worker(self) -> Worker:
         if self._worker is not None and self._worker.proc.poll() is None:
             return self._worker
         self._discard_worker()
-        self._worker = worker = _Worker(self._argv, self._worker_env())
+        self._worker = worker = Worker(self._argv, self._worker_env())
         ready = worker.receive(self._startup_timeout)
         if ready.get("event") != "ready":
-            raise _WorkerFailure(f"the worker did not say it was ready: {ready!r:.80}")
+            raise WorkerFailure(f"the worker did not say it was ready: {ready!r:.80}")
         worker.ready = ready
         return worker
 

