@@ -93,7 +93,10 @@ def test_chimes_sound_different() -> None:
     strikes = {kind: onsets(chime(kind)) for kind in ChimeKind}
     assert strikes == {
         ChimeKind.start: 2, ChimeKind.transition: 1, ChimeKind.switch: 1, ChimeKind.end: 3,
+        ChimeKind.hold: 1,
     }
+    # The hold bell is short: it must not eat into the quiet it marks.
+    assert CHIME_SAMPLES[ChimeKind.hold] < CHIME_SAMPLES[ChimeKind.transition]
     # Low end bell, warm start, mid transition, high light switch.
     centres = {kind: centroid(chime(kind)) for kind in ChimeKind}
     order = [ChimeKind.end, ChimeKind.start, ChimeKind.transition, ChimeKind.switch]

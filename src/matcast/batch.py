@@ -33,6 +33,7 @@ from typing import Any, Literal
 from matcast import __version__
 from matcast.atomic import write_atomic
 from matcast.errors import MatcastError, RoutineError
+from matcast.library import LIBRARY_CONFIG as CONFIG_FILE
 from matcast.library import routine_paths
 
 MANIFEST = "manifest.json"
@@ -40,23 +41,25 @@ MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 BUILD_REVISION = 1
 """Bumped whenever a change to matcast changes what a build writes for the same inputs."""
-CONFIG_FILE = "library.yaml"
 
 Status = Literal["built", "skipped", "failed", "removed"]
 
 
 @dataclass(frozen=True)
 class BatchSettings:
-    """Everything outside the library folder that an episode's files depend on."""
+    """Everything outside the routine files that an episode's files depend on."""
 
-    engine: str
-    engine_version: str
+    engine: str | None
+    engine_versions: str
+    """Every engine's version: a routine or the library may pick any of them."""
     voice: str | None
     rate: int | None
     bitrate: str
     stereo: bool
     album: str
     mastering: str
+    sound: str
+    """The library's voice and sound defaults and the command line's sound options, as JSON."""
 
     def fingerprint(self) -> str:
         data = {**asdict(self), "matcast": __version__, "revision": BUILD_REVISION}
@@ -137,23 +140,37 @@ class Manifest:
         write_atomic(path, text)
 
 
-def album_name(library: Path, manifest: Manifest) -> str:
-    """The podcast's title from ``library.yaml`` (the MP3s' album tag); read again only when the
+def library_defaults(library: Path, manifest: Manifest) -> dict[str, Any]:
+    """What ``library.yaml`` says that episodes depend on: the album (the podcast's title), the
+    voice and sound defaults, and the digest of a bed file it names. Parsed again only when the
     file changed, so an up-to-date library is not parsed."""
     path = library / CONFIG_FILE
     digest = _file_digest(path) or ""
-    if manifest.config.get("digest") == digest and "album" in manifest.config:
-        return manifest.config["album"]
-    if path.is_file():
-        from matcast.routine.loader import load_library_config
-
-        album = load_library_config(path).title
+    cached = manifest.config
+    if cached.get("digest") == digest and "album" in cached:
+        defaults = dict(cached.get("defaults", {}))
     else:
-        from matcast.routine.library_config import LibraryConfig
+        if path.is_file():
+            from matcast.routine.loader import load_library_config
 
-        album = LibraryConfig().title
-    manifest.config = {"digest": digest, "album": album}
-    return album
+            config = load_library_config(path)
+        else:
+            from matcast.routine.library_config import LibraryConfig
+
+            config = LibraryConfig()
+        defaults = {"album": config.title,
+                    "voice": config.voice.model_dump(mode="json") if config.voice else None,
+                    "sound": config.sound.model_dump(mode="json") if config.sound else None}
+        manifest.config = {"digest": digest, "album": config.title, "defaults": defaults}
+    bed = (defaults.get("sound") or {}).get("bed")
+    if bed and bed not in ("rain", "ocean", "none"):
+        defaults["bed_file"] = _file_digest(library / bed)
+    return defaults
+
+
+def file_digest(path: Path) -> str | None:
+    """SHA-256 of a file's bytes, or None if it cannot be read."""
+    return _file_digest(path)
 
 
 def _digest(data: bytes) -> str:
@@ -252,7 +269,8 @@ def _routine_episodes(library: Path, path: Path, known: dict[str, Any] | None
     from matcast.routine.loader import load_routine
 
     loaded = load_routine(path)
-    files = [path, *loaded.pose_paths.values(), *([loaded.cover] if loaded.cover else [])]
+    files = [path, *loaded.pose_paths.values(), *([loaded.cover] if loaded.cover else []),
+             *([loaded.bed] if loaded.bed else [])]
     inputs = {}
     for file in files:
         rel = os.path.relpath(file.resolve(), library.resolve())
@@ -280,16 +298,18 @@ def _estimate(loaded: Any, variant: dict[str, Any]) -> float:
         return 0.0
 
 
-def compile_options(variant: dict[str, Any], allow_long: bool = False) -> Any:
-    """CompileOptions from a variant's JSON options."""
+def compile_options(variant: dict[str, Any], allow_long: bool = False,
+                    cues: str | None = None) -> Any:
+    """CompileOptions from a variant's JSON options (and the command line's cue sounds)."""
     from matcast.compiler import CompileOptions
-    from matcast.routine.enums import Level, Pace, Style
+    from matcast.routine.enums import CueSounds, Level, Pace, Style
 
     return CompileOptions(
         style=Style(variant["style"]) if "style" in variant else None,
         level=Level(variant.get("level", Level.all.value)),
         pace=Pace(variant.get("pace", Pace.medium.value)),
-        minutes=variant.get("minutes"), allow_long=allow_long)
+        minutes=variant.get("minutes"), allow_long=allow_long,
+        cues=CueSounds(cues) if cues else None)
 
 
 # --- Building in worker processes ----------------------------------------------------------
@@ -302,6 +322,7 @@ def _init_worker(library: str, out_dir: str, build_options: dict[str, Any],
     from matcast.build import Builder, BuildOptions
 
     _worker["allow_long"] = bool(build_options.pop("allow_long", False))
+    _worker["cues"] = build_options.pop("cues", None)
     options = BuildOptions(**{**build_options, "out_dir": Path(out_dir),
                               "cache_dir": Path(build_options["cache_dir"])
                               if build_options.get("cache_dir") else None})
@@ -341,7 +362,7 @@ def _build_one(job: EpisodeJob) -> Outcome:
     builder.progress.slug = job.slug
     try:
         loaded = load_routine(_worker["library"] / job.routine)
-        options = compile_options(job.variant, _worker["allow_long"])
+        options = compile_options(job.variant, _worker["allow_long"], _worker["cues"])
         options.check(loaded)
         result = builder.build(loaded, options, track=job.number, slug=job.slug,
                                title=job.title)

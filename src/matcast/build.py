@@ -8,6 +8,7 @@ audio, normalise it, then hand the episode to each writer through an atomic temp
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,18 +18,19 @@ import numpy as np
 from matcast.atomic import atomic_paths, check_writable, clean_stale
 from matcast.audio.cover import make_cover
 from matcast.audio.ffmpeg import mp3_level_change_db
-from matcast.audio.levels import LEVEL_ID, TARGET_LUFS, LoudnessReport
+from matcast.audio.levels import LEVEL_ID, SESSION_CEILING_DBTP, TARGET_LUFS, LoudnessReport
 from matcast.audio.master import ProfileStore, level_clip, master
 from matcast.audio.mixer import assemble, pcm
 from matcast.audio.tags import EpisodeTags
+from matcast.choices import Bed, Voice, choose_bed, choose_voice
 from matcast.compiler import CompileOptions, compile_routine
-from matcast.cues import CueScript
+from matcast.cues import SAMPLE_RATE, CueScript
 from matcast.errors import OutputError
 from matcast.progress import Reporter, Silent
 from matcast.publish import Episode, Writer, default_writers
 from matcast.routine.loader import LoadedRoutine, image_mime
+from matcast.routine.model import VoiceChoice
 from matcast.voice import SpeechEngine, SynthStats, UtteranceCache, default_cache_dir, get_engine
-from matcast.voice.engine import DEFAULT_ENGINE
 from matcast.voice.synth import synthesize
 
 ALBUM = "matcast sessions"
@@ -41,17 +43,22 @@ class BuildOptions:
     """How sessions are rendered and written (what is said is in CompileOptions)."""
 
     out_dir: Path = Path("audio_out")
-    engine: str = DEFAULT_ENGINE
+    engine: str | None = None
+    """Speech engine; None for the routine's or the library's choice, else pyttsx3."""
     voice: str | None = None
-    """Engine voice id; None for the engine's default."""
+    """Engine voice id; None for the routine's or library's choice, else the engine's default."""
     rate: int | None = None
-    """Words per minute; None for the engine's default."""
+    """Words per minute; None for the routine's or library's choice, else the engine's."""
     cache_dir: Path | None = None
     """Utterance cache; None for the user cache folder."""
     bitrate: str = "96k"
     stereo: bool = False
     album: str = ALBUM
     """Album tag: the podcast's title when building a library."""
+    bed: str | None = None
+    """Background bed: rain, ocean, none or an audio file; None for the routine's choice."""
+    bed_level: float | None = None
+    """Bed level in dB relative to the default; None for the routine's choice."""
 
 
 @dataclass(frozen=True)
@@ -72,23 +79,41 @@ class BuildResult:
 
 
 class Builder:
-    """Builds routines one after another, sharing one speech engine and one cache."""
+    """Builds routines one after another, sharing speech engines and one cache."""
 
     def __init__(self, options: BuildOptions, progress: Reporter | None = None,
                  engine: SpeechEngine | None = None,
                  writers: tuple[Writer, ...] | None = None) -> None:
         self.options = options
         self.progress = progress or Silent()
-        self.engine = engine or get_engine(options.engine)
+        self._engines: dict[str, SpeechEngine] = {engine.name: engine} if engine else {}
+        self._checked: dict[Voice, tuple[str, int]] = {}
         cache_dir = options.cache_dir or default_cache_dir()
         self.cache = UtteranceCache(cache_dir)
         self.profiles = ProfileStore(cache_dir / "profiles")
         self.writers = writers or tuple(default_writers())
-        # Fail on a bad voice or rate before any work is done.
-        self.voice, self.rate = self.engine.check(options.voice, options.rate)
+        self.cli_voice = VoiceChoice(engine=options.engine, voice=options.voice,
+                                     rate=options.rate)
+
+    def engine(self, name: str) -> SpeechEngine:
+        """The engine called ``name``, started once and kept for the following routines."""
+        if name not in self._engines:
+            self._engines[name] = get_engine(name)
+        return self._engines[name]
+
+    def voice_for(self, loaded: LoadedRoutine) -> tuple[SpeechEngine, str, int]:
+        """The engine, checked voice id and rate a routine is spoken with (a bad voice or rate
+        fails here, before anything is rendered)."""
+        choice = choose_voice(self.cli_voice, loaded)
+        engine = self.engine(choice.engine)
+        if choice not in self._checked:
+            self._checked[choice] = engine.check(choice.voice, choice.rate)
+        voice, rate = self._checked[choice]
+        return engine, voice, rate
 
     def close(self) -> None:
-        self.engine.close()
+        for engine in self._engines.values():
+            engine.close()
 
     def __enter__(self) -> Builder:
         return self
@@ -107,8 +132,10 @@ class Builder:
         out_dir = self.options.out_dir
         check_writable(out_dir)
         clean_stale(out_dir)
-        options = replace(compile_options or CompileOptions(), rate=self.rate)
-        script, clips, stats = self._speak(loaded, options)
+        engine, voice, rate = self.voice_for(loaded)
+        bed = choose_bed(self.options.bed, self.options.bed_level, loaded)
+        options = replace(compile_options or CompileOptions(), rate=rate)
+        script, clips, stats = self._speak(loaded, options, engine, voice, rate)
 
         self.progress.stage("mixing", 1)
         channels = 2 if self.options.stereo else 1
@@ -120,6 +147,10 @@ class Builder:
             codec_db = mp3_level_change_db(self.options.bitrate, channels)
             mastered = master(script, clips, TARGET_LUFS - codec_db, profiles=self.profiles)
             audio = pcm(assemble(script, mastered.speech, mastered.chimes))
+            loudness = mastered.loudness
+            if bed is not None:
+                audio, loudness = _with_bed(audio, script, bed, loaded.slug,
+                                            TARGET_LUFS - codec_db)
             episode = Episode(slug or loaded.slug, script, audio, tags.result(),
                               self.options.bitrate, channels)
             self.progress.stage("encoding and writing", len(self.writers))
@@ -135,13 +166,13 @@ class Builder:
                         self.progress.update(i + 1)
                 for future in written:
                     future.result()
-        loudness = LoudnessReport(mastered.loudness.integrated_lufs + codec_db,
-                                  mastered.loudness.true_peak_dbtp + codec_db)
+        loudness = LoudnessReport(loudness.integrated_lufs + codec_db,
+                                  loudness.true_peak_dbtp + codec_db)
         return BuildResult(episode.slug, tuple(files), script.duration_seconds,
                            files[0].stat().st_size, stats, loudness, script)
 
-    def _speak(self, loaded: LoadedRoutine, options: CompileOptions
-               ) -> tuple[CueScript, dict[str, np.ndarray], SynthStats]:
+    def _speak(self, loaded: LoadedRoutine, options: CompileOptions, engine: SpeechEngine,
+               voice: str, rate: int) -> tuple[CueScript, dict[str, np.ndarray], SynthStats]:
         """Compile, speak the lines, re-time with the real lengths; repeat while re-timing brings
         in lines not yet spoken (a longer hold can fit one more breath cue)."""
         script = compile_routine(loaded, options)
@@ -152,7 +183,7 @@ class Builder:
             if not missing:
                 break
             self.progress.stage("speaking", len(missing))
-            new, stats = synthesize(missing, self.engine, self.voice, self.rate, self.cache,
+            new, stats = synthesize(missing, engine, voice, rate, self.cache,
                                     lambda done, _total: self.progress.update(done),
                                     finish=level_clip, finish_id=LEVEL_ID)
             clips.update(new)
@@ -176,6 +207,29 @@ class Builder:
             description=routine.description,
             **_cover_fields(loaded, f"{minutes} min · {style}"),
         )
+
+
+def _with_bed(audio: np.ndarray, script: CueScript, bed: Bed, slug: str, target_lufs: float
+              ) -> tuple[np.ndarray, LoudnessReport]:
+    """The session with its background bed mixed under it, ducked under every spoken line, and
+    the loudness target and true-peak ceiling met again for the mix (a bed adds a little to
+    both). This path measures the whole session, so it is slower than a voice-only build."""
+    from matcast.audio import bed as beds
+    from matcast.audio.loudness import measure, normalize
+    from matcast.audio.mixer import to_int16
+
+    voice = audio.astype(np.float32) / 32768.0
+    if bed.kind == "file":
+        assert bed.path is not None
+        layer = beds.load_bed(bed.path, voice.size)
+    else:
+        layer = beds.generate_bed(beds.BedKind(bed.kind), voice.size,
+                                  seed=zlib.crc32(slug.encode()))
+    mixed = beds.mix_bed(voice, layer, beds.ducking_gain(script),
+                         beds.DEFAULT_LEVEL_DB + bed.level_db)
+    del layer
+    mixed = normalize(mixed, SAMPLE_RATE, target_lufs, SESSION_CEILING_DBTP)
+    return to_int16(mixed), measure(mixed, SAMPLE_RATE)
 
 
 def _cover_fields(loaded: LoadedRoutine, subtitle: str) -> dict[str, bytes | str]:

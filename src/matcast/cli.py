@@ -19,7 +19,7 @@ import typer
 from matcast.cues import CueScript, EventKind
 from matcast.errors import MatcastError, Problem, RoutineError, UsageError
 from matcast.library import default_library, resolve_routine, routine_paths
-from matcast.routine.enums import Level, Pace, Style
+from matcast.routine.enums import CueSounds, Level, Pace, Style
 
 if TYPE_CHECKING:
     from matcast.batch import Manifest, Plan
@@ -52,14 +52,16 @@ LevelOpt = Annotated[Level, typer.Option("--level", help="Picks pose variations.
 PaceOpt = Annotated[Pace, typer.Option("--pace", help="Speed of breaths and pauses.")]
 AllowLongOpt = Annotated[bool, typer.Option(
     "--allow-long", help="Allow sessions over 4 hours (up to 12).")]
+CuesOpt = Annotated[CueSounds | None, typer.Option(
+    "--cues", help="voice-and-chimes (default), chimes-in-holds, or no-chimes.")]
 
 
 def _options(minutes: float | None, style: Style | None, level: Level, pace: Pace,
-             allow_long: bool = False) -> CompileOptions:
+             allow_long: bool = False, cues: CueSounds | None = None) -> CompileOptions:
     from matcast.compiler import CompileOptions
 
     return CompileOptions(style=style, level=level, pace=pace, minutes=minutes,
-                          allow_long=allow_long)
+                          allow_long=allow_long, cues=cues)
 
 
 def clock(samples: int, sample_rate: int = 44_100) -> str:
@@ -95,6 +97,7 @@ def compile_cmd(
     level: LevelOpt = Level.all,
     pace: PaceOpt = Pace.medium,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    cues: CuesOpt = None,
     allow_long: AllowLongOpt = False,
     library: LibraryOpt = None,
 ) -> None:
@@ -103,7 +106,7 @@ def compile_cmd(
     from matcast.routine.loader import load_routine
 
     loaded = load_routine(resolve_routine(routine, library))
-    script = compile_routine(loaded, _options(minutes, style, level, pace, allow_long))
+    script = compile_routine(loaded, _options(minutes, style, level, pace, allow_long, cues))
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(script.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -215,7 +218,14 @@ def build(
     bitrate: Annotated[str, typer.Option("--bitrate", help="MP3 bit rate, e.g. 96k.")] = "96k",
     stereo: Annotated[bool, typer.Option("--stereo", help="Two channels instead of one.")
                       ] = False,
-    engine: Annotated[str, typer.Option("--engine", help="Speech engine.")] = "pyttsx3",
+    engine: Annotated[str | None, typer.Option(
+        "--engine", help="Speech engine: pyttsx3 or piper (default: the routine's choice, "
+        "else pyttsx3).")] = None,
+    bed: Annotated[str | None, typer.Option(
+        "--bed", help="Background bed: rain, ocean, none, or a WAV/MP3 file.")] = None,
+    bed_level: Annotated[float | None, typer.Option(
+        "--bed-level", help="Bed level in dB relative to the default (e.g. -6).")] = None,
+    cues: CuesOpt = None,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", help="With --all: episodes built at once (default: the cores).")
     ] = None,
@@ -235,6 +245,7 @@ def build(
     then write show notes, index.html and feed.xml.
     """
     _check_bitrate(bitrate)
+    sound = {"bed": bed, "bed_level": bed_level, "cues": cues}
     if build_all:
         if minutes is not None or style is not None or level is not Level.all or (
                 pace is not Pace.medium):
@@ -244,17 +255,20 @@ def build(
             raise UsageError("--all takes at most one library folder")
         folder = Path(routines[0]) if routines else (library or default_library())
         code = _build_library(folder, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
-                              jobs or os.cpu_count() or 1, force, base_url, quiet, allow_long)
+                              jobs or os.cpu_count() or 1, force, base_url, quiet, allow_long,
+                              sound)
         raise typer.Exit(code)
     if not routines:
         raise UsageError("name at least one routine (see: matcast list), or use --all")
     _build_routines(routines, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
-                    _options(minutes, style, level, pace, allow_long), quiet, library)
+                    _options(minutes, style, level, pace, allow_long, cues), quiet, library,
+                    bed, bed_level)
 
 
-def _build_routines(names: list[str], out_dir: Path, engine: str, voice: str | None,
+def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: str | None,
                     rate: int | None, cache_dir: Path | None, bitrate: str, stereo: bool,
-                    options: CompileOptions, quiet: bool, library: Path | None) -> None:
+                    options: CompileOptions, quiet: bool, library: Path | None,
+                    bed: str | None, bed_level: float | None) -> None:
     from matcast.build import Builder, BuildOptions
     from matcast.lock import folder_lock
     from matcast.progress import reporter
@@ -269,7 +283,8 @@ def _build_routines(names: list[str], out_dir: Path, engine: str, voice: str | N
                              f"{out_dir / routine.slug}.mp3; build them into separate folders")
         seen[routine.slug] = str(routine.path)
     build_options = BuildOptions(out_dir=out_dir, engine=engine, voice=voice, rate=rate,
-                                 cache_dir=cache_dir, bitrate=bitrate, stereo=stereo)
+                                 cache_dir=cache_dir, bitrate=bitrate, stereo=stereo, bed=bed,
+                                 bed_level=bed_level)
     progress = reporter(quiet)
     try:
         with folder_lock(out_dir, _waiting(out_dir, quiet)), Builder(
@@ -286,10 +301,10 @@ def _build_routines(names: list[str], out_dir: Path, engine: str, voice: str | N
         progress.finish()
 
 
-def _build_library(library: Path, out_dir: Path, engine: str, voice: str | None,
+def _build_library(library: Path, out_dir: Path, engine: str | None, voice: str | None,
                    rate: int | None, cache_dir: Path | None, bitrate: str, stereo: bool,
                    jobs: int, force: bool, base_url: str | None, quiet: bool,
-                   allow_long: bool = False) -> int:
+                   allow_long: bool, sound: dict[str, object]) -> int:
     """Build and publish a library; the exit code is 1 if any episode failed."""
     from matcast.atomic import check_writable
     from matcast.lock import folder_lock
@@ -299,7 +314,7 @@ def _build_library(library: Path, out_dir: Path, engine: str, voice: str | None,
     check_writable(out_dir)
     with folder_lock(out_dir, _waiting(out_dir, quiet)):
         return _build_library_locked(library, out_dir, engine, voice, rate, cache_dir, bitrate,
-                                     stereo, jobs, force, base_url, quiet, allow_long)
+                                     stereo, jobs, force, base_url, quiet, allow_long, sound)
 
 
 def _waiting(out_dir: Path, quiet: bool) -> Callable[[], None]:
@@ -309,19 +324,27 @@ def _waiting(out_dir: Path, quiet: bool) -> Callable[[], None]:
     return say
 
 
-def _build_library_locked(library: Path, out_dir: Path, engine: str, voice: str | None,
-                          rate: int | None, cache_dir: Path | None, bitrate: str, stereo: bool,
-                          jobs: int, force: bool, base_url: str | None, quiet: bool,
-                          allow_long: bool) -> int:
+def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
+                          voice: str | None, rate: int | None, cache_dir: Path | None,
+                          bitrate: str, stereo: bool, jobs: int, force: bool,
+                          base_url: str | None, quiet: bool, allow_long: bool,
+                          sound: dict[str, object]) -> int:
     from rich.console import Console
 
     from matcast import batch
     from matcast.audio.levels import LEVEL_ID
-    from matcast.voice.versions import engine_version
+    from matcast.voice.versions import engine_versions
 
     manifest = batch.Manifest.load(out_dir)
-    settings = batch.BatchSettings(engine, engine_version(engine), voice, rate, bitrate, stereo,
-                                   batch.album_name(library, manifest), LEVEL_ID)
+    defaults = batch.library_defaults(library, manifest)
+    cues = sound["cues"]
+    settings = batch.BatchSettings(
+        engine, engine_versions(), voice, rate, bitrate, stereo, defaults["album"], LEVEL_ID,
+        json.dumps({**defaults, "bed": sound["bed"], "bed_level": sound["bed_level"],
+                    "cues": cues.value if isinstance(cues, CueSounds) else None,
+                    "bed_file": batch.file_digest(Path(str(sound["bed"])))
+                    if sound["bed"] not in (None, "rain", "ocean", "none") else None},
+                   sort_keys=True))
     plan = batch.plan(library, out_dir, manifest, settings, force)
     outcomes = list(plan.outcomes)
     console = Console(stderr=True)
@@ -332,7 +355,9 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str, voice: str 
         bar = BatchBar(len(plan.todo), console)
     build_options = {"engine": engine, "voice": voice, "rate": rate, "bitrate": bitrate,
                      "stereo": stereo, "album": settings.album, "allow_long": allow_long,
-                     "cache_dir": str(cache_dir) if cache_dir else None}
+                     "cache_dir": str(cache_dir) if cache_dir else None,
+                     "bed": sound["bed"], "bed_level": sound["bed_level"],
+                     "cues": cues.value if isinstance(cues, CueSounds) else None}
     try:
         outcomes += batch.run(plan, library, out_dir, manifest, build_options, jobs,
                               bar.callbacks() if bar else None)

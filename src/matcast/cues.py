@@ -34,12 +34,14 @@ class EventKind(StrEnum):
 
 
 class ChimeKind(StrEnum):
-    """The four bells: each sounds different so a listener knows what happens without looking."""
+    """The bells: each sounds different so a listener knows what happens without looking."""
 
     start = "start"
     transition = "transition"
     switch = "switch"
     end = "end"
+    hold = "hold"
+    """Marks the start and the end of a hold when holds are left to chimes alone."""
 
 
 CHIME_SAMPLES: dict[ChimeKind, int] = {
@@ -47,6 +49,7 @@ CHIME_SAMPLES: dict[ChimeKind, int] = {
     ChimeKind.transition: seconds_to_samples(2.0),
     ChimeKind.switch: seconds_to_samples(1.5),
     ChimeKind.end: seconds_to_samples(4.0),
+    ChimeKind.hold: seconds_to_samples(1.2),
 }
 """Length of each chime, bell ring-out included; the synthesiser renders exactly this many."""
 

@@ -10,7 +10,9 @@ from matcast.errors import UsageError
 
 LIBRARY_ENV = "MATCAST_LIBRARY"
 """Environment variable naming the routine library folder."""
-NOT_ROUTINES = frozenset({"library"})
+LIBRARY_CONFIG = "library.yaml"
+"""The library's own config file, beside the routines."""
+NOT_ROUTINES = frozenset({Path(LIBRARY_CONFIG).stem})
 """YAML files in the library folder that are not routines (the library's own config)."""
 
 

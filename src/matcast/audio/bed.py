@@ -8,19 +8,22 @@ Whether a session has a bed, and which, is the build's business.
 
 Generated beds are filtered noise shaped by envelopes that change over seconds. The envelopes and
 raindrops are drawn first at a 100 Hz control rate, for the whole length, from their own random
-streams; the audio is then made in blocks with the filter state carried across, so a bed is
-seamless and costs memory proportional to its length. Its level is set before any audio exists:
-its loudness follows from the filters' K-weighted power and the envelopes, so an hour of audio is
-never measured.
+streams; the audio is then made in independent blocks (in parallel), each block's filters running
+in on the noise just before it, so a bed is seamless and costs memory proportional to its length.
+Its level is set before any audio exists: its loudness follows from the filters' K-weighted power
+and the envelopes, so an hour of audio is never measured.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import assert_never
 
 import numpy as np
 from scipy import signal
@@ -40,14 +43,16 @@ number for ``level_db`` to be relative to.
 DEFAULT_LEVEL_DB = -12.0
 """Bed level relative to :data:`BED_LUFS`: the bed plays at -42 LUFS in silences.
 
-That is 26 LU under a -16 LUFS voice. At a volume where the voice is comfortable the bed is like
-quiet room sound a little above the room's own: clearly there in a long hold, never in the way
-(ducked by a further 12 dB it sits 38 LU under speech, where the voice masks it). It is also well
-under the BS.1770 relative gate (10 LU under the session's average loudness, which is near -20
-LUFS for a session that talks a third of the time), so the silences it fills stay out of the
-loudness reading and the session measures what the voice alone does (tested to 0.5 LU). Quieter
-than about -18 dB it drowns in an ordinary room's noise on earbuds; louder than about -6 dB it
-starts to count towards, and lower, the session's measured loudness in sparse routines.
+That is 26 LU under a -16 LUFS voice: at a volume where the voice is comfortable, the bed is a
+soft sound a little above a quiet room's own, clearly there through a long hold, and ducked a
+further 12 dB under speech (38 LU down) it never competes with a word. It is as loud as it can be
+while staying out of the session's loudness reading with room to spare: BS.1770 leaves out
+blocks 10 LU under the session's average, and that average falls as routines talk less. With
+stand-in voices, every shipped routine measures within 0.2 LU of its voice alone at -12 dB (the
+0.1-0.2 LU is the same at any bed level: silence that was under the -70 LUFS gate now counts
+towards the average the relative gate is set from). At -6 dB the ocean's crests already lower
+legs-up-the-wall (16 % speech) by 2.5 LU; a quieter bed (-18 dB) gains nothing in the reading
+and starts to vanish under everyday room noise on earbuds.
 """
 
 DEFAULT_DUCK_DB = -12.0
@@ -68,6 +73,10 @@ far faster than anything the envelopes do, so the interpolation is inaudible).""
 _BLOCK_HOPS = 4800
 """Control intervals per audio block (48 s): large enough that per-block overhead is nothing,
 small enough that temporaries stay a few MB."""
+
+_MAX_WORKERS = 4
+"""Threads rendering a generated bed's blocks at once: a laptop's cores, no more (the rest of the
+build may be busy too)."""
 
 _WHITE_VAR = (2 * 32768**2 + 1) / 6
 """Variance of uniform int16 noise, the raw material (four samples per 64-bit draw, ~10x faster
@@ -111,43 +120,73 @@ def generate_bed(kind: BedKind, samples: int, sample_rate: int = SAMPLE_RATE,
     out = np.empty(samples, dtype=np.float32)
     if samples == 0:
         return out
-    hop = design.hop
-    block = hop * _BLOCK_HOPS
+    block = design.hop * _BLOCK_HOPS
     hops = -(-samples // block) * _BLOCK_HOPS
-    streams = [np.random.Generator(np.random.PCG64(s))
-               for s in np.random.SeedSequence([seed, _SALT[design.kind]]).spawn(8)]
-    controls = _controls(design, hops, streams[1:])
+    noise_seed, *control_seeds = np.random.SeedSequence([seed, _SALT[design.kind]]).spawn(8)
+    controls = _controls(design, hops,
+                         [np.random.Generator(np.random.PCG64(s)) for s in control_seeds])
     lufs = _expected_lufs(design, controls, samples, sample_rate)
     gain = np.float32(10 ** ((BED_LUFS - lufs) / 20))
-    envs = [(e * gain).astype(np.float32) for e in controls.envs]
-    drop_amp = controls.drop_amp * gain
+    scaled = _Controls([(e * gain).astype(np.float32) for e in controls.envs],
+                       controls.drop_pos, controls.drop_var, controls.drop_amp * gain)
 
-    noise = streams[0].bit_generator
-    white = np.empty(block, dtype=np.float32)
-    states = [np.zeros((sos.shape[0], 2), dtype=np.float32) for sos in design.bands]
-    # Start the filters in their steady state, so the bed does not begin with a swell of its own.
-    warm = _white(noise, -(-sample_rate // 4) * 4)
-    for i, sos in enumerate(design.bands):
-        _, states[i] = signal.sosfilt(sos, warm, zi=states[i])
-    frac = (np.arange(hop, dtype=np.float32) / np.float32(hop))[None, :]
-    for start in range(0, samples, block):
-        np.copyto(white, _raw_int16(noise, block), casting="unsafe")
-        first = start // hop
-        mixed: np.ndarray | None = None
-        for i, sos in enumerate(design.bands):
-            band, states[i] = signal.sosfilt(sos, white, zi=states[i])
-            env = envs[i][first:first + _BLOCK_HOPS + 1]
-            hops_view = band.reshape(-1, hop)
-            hops_view *= env[:-1, None] + (env[1:] - env[:-1])[:, None] * frac
-            if mixed is None:
-                mixed = band
-            else:
-                mixed += band
-        assert mixed is not None
-        _add_drops(mixed, start, controls.drop_pos, controls.drop_var, drop_amp, design.drops)
-        stop = min(start + block, samples)
-        out[start:stop] = mixed[:stop - start]
+    def render(start: int) -> None:
+        _render_block(design, noise_seed, scaled, start, out[start:start + block])
+
+    starts = range(0, samples, block)
+    workers = min(_MAX_WORKERS, os.cpu_count() or 1, len(starts))
+    if workers == 1:
+        for start in starts:
+            render(start)
+    else:
+        # sosfilt and numpy's large-array loops release the GIL, so blocks render in parallel.
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(render, starts))
     return out
+
+
+def _render_block(design: _Design, noise_seed: np.random.SeedSequence, controls: _Controls,
+                  start: int, out: np.ndarray) -> None:
+    """Render the bed from sample ``start`` into ``out`` (one block, or the bed's short end).
+
+    Blocks do not depend on each other, so they can render in any order: the noise generator
+    jumps straight to the block's place in the stream, and the filters run in on the
+    :func:`_warmup` samples of noise before it. Their memory is a few milliseconds, so that
+    leaves them in the state the previous block ended in (to 1e-13): no seam. They run in
+    float64 because with poles this close to 1, float32 arithmetic leaves a rounding-noise floor
+    only 90 dB down that differs from run to run, so two blocks would not quite meet.
+    """
+    hop = design.hop
+    block = hop * _BLOCK_HOPS
+    warm = _warmup(hop * _CONTROL_RATE)
+    noise = np.random.PCG64(noise_seed)
+    # Noise sample i is raw draw (warm + i) / 4: the first block has run-in noise too.
+    noise.advance(start // 4)
+    white = _raw_int16(noise, warm + block).astype(np.float64)
+    first = start // hop
+    frac = (np.arange(hop, dtype=np.float32) / np.float32(hop))[None, :]
+    ramp = np.empty((_BLOCK_HOPS, hop), dtype=np.float32)
+    mixed = np.empty((_BLOCK_HOPS, hop), dtype=np.float32)
+    for i, (sos, env_all) in enumerate(zip(design.bands, controls.envs, strict=True)):
+        band = signal.sosfilt(sos, white)[warm:].reshape(-1, hop)
+        env = env_all[first:first + _BLOCK_HOPS + 1]
+        np.multiply((env[1:] - env[:-1])[:, None], frac, out=ramp)
+        ramp += env[:-1, None]
+        if i == 0:
+            np.multiply(band, ramp, out=mixed, casting="same_kind")
+        else:
+            band *= ramp
+            np.add(mixed, band, out=mixed, casting="same_kind")
+    flat = mixed.reshape(-1)
+    _add_drops(flat, start, controls.drop_pos, controls.drop_var, controls.drop_amp,
+               design.drops)
+    out[:] = flat[:out.size]
+
+
+def _warmup(sample_rate: int) -> int:
+    """Samples of noise each block's filters run in on: a quarter second, ~50 times the
+    slowest filter's time constant (5 ms), a whole number of 64-bit draws."""
+    return -(-sample_rate // 16) * 4
 
 
 @dataclass(frozen=True)
@@ -158,7 +197,7 @@ class _Design:
     hop: int
     """Samples per control interval."""
     bands: list[np.ndarray]
-    """One float32 SOS filter per band, each scaled to unit output RMS for the raw white noise."""
+    """One SOS filter per band, each scaled to unit output RMS for the raw white noise."""
     drops: np.ndarray
     """(variants, length) float32 raindrop waveforms, peak 1 (empty for ocean)."""
     k_power: np.ndarray
@@ -183,36 +222,40 @@ class _Controls:
 
 @functools.cache
 def _design(kind: BedKind, sample_rate: int) -> _Design:
+    """The filters, drops and K-weighted powers of ``kind`` at ``sample_rate``."""
     hop = round(sample_rate / _CONTROL_RATE)
     two_pi = 2 * np.pi
-    if kind is BedKind.rain:
-        # Pink between 400 Hz and 3.2 kHz from two pole-zero pairs an octave apart (-3 dB/octave
-        # on average, which is what makes noise sound soft rather than hissy), a first-order
-        # high-pass at 250 Hz so there is no rumble, and a first-order roll-off above 7 kHz so
-        # there is no sizzle.
-        zeros = two_pi * -np.array([0.0, 800.0, 3200.0])
-        poles = two_pi * -np.array([250.0, 400.0, 1600.0, 7000.0])
-        bands = [_analog_sos(zeros, poles, sample_rate)]
-        drops = _drop_bank(sample_rate)
-    elif kind is BedKind.ocean:
-        # The body of the wave: brown noise (a leaky integrator above 40 Hz) with its sub-sonic
-        # end cut at 20 Hz and everything above 700 Hz rolled off steeply, so it roars rather
-        # than hisses.
-        lp_z, lp_p, _ = signal.butter(2, two_pi * 700.0, analog=True, output="zpk")
-        zeros = np.concatenate([[0.0], lp_z])
-        poles = np.concatenate([two_pi * -np.array([20.0, 40.0]), lp_p])
-        # The wash: a gentle band of hiss that rises as the wave breaks and fades as it recedes.
-        bp_z, bp_p, _ = signal.butter(1, [two_pi * 700.0, two_pi * 5000.0], btype="bandpass",
-                                      analog=True, output="zpk")
-        bands = [_analog_sos(zeros, poles, sample_rate), _analog_sos(bp_z, bp_p, sample_rate)]
-        drops = np.zeros((0, 1), dtype=np.float32)
-    else:  # pragma: no cover - BedKind is closed
-        raise AssertionError(kind)
+    match kind:
+        case BedKind.rain:
+            # Pink between 400 Hz and 3.2 kHz from two pole-zero pairs an octave apart
+            # (-3 dB/octave on average, which is what makes noise sound soft rather than hissy),
+            # a first-order high-pass at 250 Hz so there is no rumble, and a first-order roll-off
+            # above 7 kHz so there is no sizzle.
+            zeros = two_pi * -np.array([0.0, 800.0, 3200.0])
+            poles = two_pi * -np.array([250.0, 400.0, 1600.0, 7000.0])
+            bands = [_analog_sos(zeros, poles, sample_rate)]
+            drops = _drop_bank(sample_rate)
+        case BedKind.ocean:
+            # The body of the wave: brown noise (a leaky integrator above 60 Hz) with the rumble
+            # below 30 Hz cut (earbuds and phones cannot play it; it would only eat headroom) and
+            # everything above 800 Hz rolled off steeply, so it roars rather than hisses.
+            lp_z, lp_p, _ = signal.butter(2, two_pi * 800.0, analog=True, output="zpk")
+            zeros = np.concatenate([[0.0], lp_z])
+            poles = np.concatenate([two_pi * -np.array([30.0, 60.0]), lp_p])
+            # The wash: a gentle band of hiss that rises as a wave breaks and fades as it
+            # recedes.
+            bp_z, bp_p, _ = signal.butter(1, [two_pi * 700.0, two_pi * 5000.0],
+                                          btype="bandpass", analog=True, output="zpk")
+            bands = [_analog_sos(zeros, poles, sample_rate),
+                     _analog_sos(bp_z, bp_p, sample_rate)]
+            drops = np.zeros((0, 1), dtype=np.float32)
+        case _:
+            assert_never(kind)
 
     k_sos = _k_weighting(sample_rate)
     impulse = np.zeros(sample_rate)
     impulse[0] = 1.0
-    weighted = [signal.sosfilt(k_sos, signal.sosfilt(sos.astype(np.float64), impulse))
+    weighted = [signal.sosfilt(k_sos, signal.sosfilt(sos, impulse))
                 for sos in bands]
     k_power = _WHITE_VAR * np.array([[float(a @ b) for b in weighted] for a in weighted])
     drop_energy = np.array([
@@ -223,14 +266,14 @@ def _design(kind: BedKind, sample_rate: int) -> _Design:
 
 
 def _analog_sos(zeros: np.ndarray, poles: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Float32 SOS of an analog design (rad/s), scaled to unit output RMS for the raw noise."""
+    """SOS of an analog design (rad/s), scaled to unit output RMS for the raw noise."""
     z, p, k = signal.bilinear_zpk(zeros, poles, 1.0, sample_rate)
     sos = signal.zpk2sos(z, p, k)
     impulse = np.zeros(sample_rate)
     impulse[0] = 1.0
     power = _WHITE_VAR * float(np.sum(signal.sosfilt(sos, impulse) ** 2))
     sos[0, :3] /= math.sqrt(power)
-    return sos.astype(np.float32)
+    return sos
 
 
 def _k_weighting(sample_rate: int) -> np.ndarray:
@@ -270,8 +313,10 @@ _RAIN_DROP_DB = (-18.0, -6.0)
 _OCEAN_PERIOD_S = (6.0, 12.0)
 _OCEAN_TROUGH_DB = -10.0
 """Level between waves relative to a crest: the swell."""
-_OCEAN_WASH_DB = -14.0
+_OCEAN_WASH_DB = -10.0
+"""Level of the wash at a crest, relative to the body of the wave."""
 _OCEAN_WASH_TROUGH_DB = -24.0
+"""How far the wash dies away between waves, relative to its crest: it all but stops."""
 _WAVE_PEAK = 0.4
 """Where in its cycle a wave crests: it builds faster than it recedes."""
 
@@ -285,38 +330,39 @@ def _controls(design: _Design, hops: int, streams: list[np.random.Generator]) ->
     rate = _CONTROL_RATE
     t = np.arange(hops + 1) / rate
     seconds = hops / rate
-    if design.kind is BedKind.rain:
-        level_db = _wander(streams[0], t, 4.0, 1.5) + _wander(streams[1], t, 17.0, 1.0)
-        envs = [10 ** (level_db / 20)]
-        # Heavier rain is louder and has more drops: thin a fast Poisson stream by the level.
-        peak_db = 2 * (1.5 + 1.0)
-        fastest = _RAIN_DROP_RATE * 10 ** (peak_db / 10)
-        when = _arrivals(streams[2], fastest, seconds)
-        keep = streams[3].random(when.size) < 10 ** ((np.interp(when, t, level_db) - peak_db) / 10)
-        variant = streams[4].integers(0, _DROP_VARIANTS, when.size)
-        amp_db = streams[5].uniform(*_RAIN_DROP_DB, when.size)
-        amp = 10 ** ((amp_db + np.interp(when, t, level_db)) / 20)
-        pos = np.round(when * design.hop * rate).astype(np.int64)
-        return _Controls(envs, pos[keep], variant[keep], amp[keep].astype(np.float32))
-    if design.kind is BedKind.ocean:
-        # Irregular waves: each lasts its own 6-12 s and crests at its own height.
-        count = int(seconds / _OCEAN_PERIOD_S[0]) + 2
-        periods = streams[0].uniform(*_OCEAN_PERIOD_S, count)
-        crest_db = np.clip(streams[1].normal(0.0, 1.5, count), -3.0, 3.0)
-        edges = np.concatenate([[0.0], np.cumsum(periods)])
-        wave = np.searchsorted(edges, t, side="right") - 1
-        phase = (t - edges[wave]) / periods[wave]
-        sets_db = _wander(streams[2], t, 40.0, 1.5)
-        body = _swell(phase)
-        wash = _swell(np.clip((phase - 0.1) / 0.9, 0.0, 1.0)) ** 1.5
-        crest = crest_db[wave]
-        body_db = sets_db + _OCEAN_TROUGH_DB + (crest - _OCEAN_TROUGH_DB) * body
-        wash_db = (sets_db + _OCEAN_WASH_DB + _OCEAN_WASH_TROUGH_DB
-                   + (crest - _OCEAN_WASH_TROUGH_DB) * wash)
-        none = np.zeros(0)
-        return _Controls([10 ** (body_db / 20), 10 ** (wash_db / 20)], none.astype(np.int64),
-                         none.astype(np.int64), none.astype(np.float32))
-    raise AssertionError(design.kind)  # pragma: no cover - BedKind is closed
+    match design.kind:
+        case BedKind.rain:
+            level_db = _wander(streams[0], t, 4.0, 1.5) + _wander(streams[1], t, 17.0, 1.0)
+            # Heavier rain is louder and has more drops: thin a fast Poisson stream by the level.
+            peak_db = 2 * (1.5 + 1.0)
+            when = _arrivals(streams[2], _RAIN_DROP_RATE * 10 ** (peak_db / 10), seconds)
+            level_then = np.interp(when, t, level_db)
+            keep = streams[3].random(when.size) < 10 ** ((level_then - peak_db) / 10)
+            variant = streams[4].integers(0, _DROP_VARIANTS, when.size)
+            amp = 10 ** ((streams[5].uniform(*_RAIN_DROP_DB, when.size) + level_then) / 20)
+            pos = np.round(when * design.hop * rate).astype(np.int64)
+            return _Controls([10 ** (level_db / 20)], pos[keep], variant[keep],
+                             amp[keep].astype(np.float32))
+        case BedKind.ocean:
+            # Irregular waves: each lasts its own 6-12 s and crests at its own height.
+            count = int(seconds / _OCEAN_PERIOD_S[0]) + 2
+            periods = streams[0].uniform(*_OCEAN_PERIOD_S, count)
+            crest_db = np.clip(streams[1].normal(0.0, 1.5, count), -3.0, 3.0)
+            edges = np.concatenate([[0.0], np.cumsum(periods)])
+            wave = np.searchsorted(edges, t, side="right") - 1
+            phase = (t - edges[wave]) / periods[wave]
+            sets_db = _wander(streams[2], t, 40.0, 1.5)
+            crest = crest_db[wave]
+            body_db = sets_db + _OCEAN_TROUGH_DB + (crest - _OCEAN_TROUGH_DB) * _swell(phase)
+            # The wash starts a little after the wave does and peaks more sharply.
+            wash = _swell(np.clip((phase - 0.1) / 0.9, 0.0, 1.0)) ** 1.5
+            wash_db = (sets_db + _OCEAN_WASH_DB + _OCEAN_WASH_TROUGH_DB
+                       + (crest - _OCEAN_WASH_TROUGH_DB) * wash)
+            none = np.zeros(0, dtype=np.int64)
+            return _Controls([10 ** (body_db / 20), 10 ** (wash_db / 20)], none, none,
+                             np.zeros(0, dtype=np.float32))
+        case _:
+            assert_never(design.kind)
 
 
 def _swell(phase: np.ndarray) -> np.ndarray:
@@ -365,10 +411,6 @@ def _add_drops(block: np.ndarray, start: int, pos: np.ndarray, variant: np.ndarr
     inside = (where >= 0) & (where < block.size)
     block += np.bincount(where[inside], weights=values[inside],
                          minlength=block.size).astype(np.float32)
-
-
-def _white(noise: np.random.BitGenerator, samples: int) -> np.ndarray:
-    return _raw_int16(noise, samples).astype(np.float32)
 
 
 def _raw_int16(noise: np.random.BitGenerator, samples: int) -> np.ndarray:
@@ -437,10 +479,11 @@ def load_bed(path: Path, samples: int, sample_rate: int = SAMPLE_RATE,
         said = [line for line in exc.stderr.strip().splitlines() if line.strip()]
         reason = f" ({said[-1].strip()})" if said else ""
         raise UsageError(f"{what}: ffmpeg cannot read it as audio{reason}") from exc
-    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > _SILENT)
-    if loud.size == 0:
+    sound = (pcm > _SILENT) | (pcm < -_SILENT)
+    if not sound.any():
         raise UsageError(f"{what}: the file is silent")
-    clip = pcm[loud[0]:loud[-1] + 1].astype(np.float32) / np.float32(32768.0)
+    first, last = int(sound.argmax()), pcm.size - int(sound[::-1].argmax())
+    clip = np.multiply(pcm[first:last], np.float32(1 / 32768), dtype=np.float32)
     fade = round(crossfade_s * sample_rate)
     if clip.size < 2 * fade:
         raise UsageError(
@@ -514,6 +557,7 @@ def ducking_gain(script: CueScript, sample_rate: int = SAMPLE_RATE,
         duck = 10 ** (duck_db / 20)
         fall = (10 ** (duck_db * _cos_ramp(attack) / 20)).astype(np.float32)
         rise = (10 ** (duck_db * _cos_ramp(release)[::-1] / 20)).astype(np.float32)
+        # One step per group of lines (hundreds in a session), each a few slice writes.
         for lo, hi in zip(down[firsts].tolist(), up[lasts].tolist(), strict=True):
             _put(gain, lo - attack, fall)
             gain[max(lo, 0):max(min(hi, n), 0)] = duck

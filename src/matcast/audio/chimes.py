@@ -1,4 +1,5 @@
-"""The four bells: synthesised chimes that mark the start, transitions, side switches and the end.
+"""The bells: synthesised chimes that mark the start, transitions, side switches, quiet holds
+and the end.
 
 Owns what each chime sounds like and guarantees its length is exactly
 :data:`matcast.cues.CHIME_SAMPLES`, so the compiler can schedule a chime without rendering it.
@@ -68,6 +69,10 @@ _VOICES: dict[ChimeKind, _Voice] = {
     # A short, high, light tap (A6): change sides, nothing more.
     ChimeKind.switch: _Voice(
         strikes=(_Strike(0.0, 1760.0, 1.0),), decay=0.2, attack=0.005, brightness=0.6,
+    ),
+    # One soft, mellow bell (E5), quicker to fade: a hold begins or ends, without words.
+    ChimeKind.hold: _Voice(
+        strikes=(_Strike(0.0, 659.26, 1.0),), decay=0.3, attack=0.02, brightness=0.4,
     ),
     # Three low, fading strikes (G3): the session is over.
     ChimeKind.end: _Voice(

@@ -14,6 +14,7 @@ from typing import Any
 from matcast.compiler.options import PACE_FACTOR, CompileOptions
 from matcast.compiler.plan import Bell, ChapterMark, HoldBlock, HoldSpec, Plan, Rest, Say, Segment
 from matcast.cues import ChimeKind, Side, seconds_to_samples
+from matcast.routine.enums import CueSounds
 from matcast.routine.loader import LoadedRoutine
 from matcast.routine.model import BreathCues, Caution, Level, Pose, PoseRef, Routine, Step, Style
 
@@ -107,8 +108,11 @@ class _Entry:
 
 
     def hold_block(self, spec: HoldSpec, side: Side | None, pacing: _Pacing,
-                   with_tips: bool) -> HoldBlock:
-        """The timed hold of one side. Tips are said once, on the first side."""
+                   with_tips: bool, quiet: bool = False) -> HoldBlock:
+        """The timed hold of one side. Tips are said once, on the first side. A ``quiet`` hold
+        (chimes-in-holds) says nothing at all."""
+        if quiet:
+            return HoldBlock(spec, self.pose_id, side, (), None, (), 0)
         defaults = self.routine.defaults
         cues = self.ref.breath_cues or self.pose.breath_cues or defaults.breath_cues
         every = self.ref.checkin_every or self.pose.checkin_every or defaults.checkin_every
@@ -129,17 +133,21 @@ def expand(loaded: LoadedRoutine, options: CompileOptions) -> Plan:
     out: list[Segment] = [ChapterMark(INTRO_TITLE, None), Bell(ChimeKind.start, None, None)]
     out += [Say(line, pacing.step_pause, None, None) for line in routine.intro]
     out.append(Rest(pacing.rest, None))
+    cues = options.cues_for(loaded)
+    quiet = cues is CueSounds.chimes_in_holds
     for index, ref in enumerate(routine.sequence):
         pose_id, pose = pick_pose(loaded, ref, options.level)
         entry = _Entry(index, ref, pose_id, pose, routine)
         out.append(ChapterMark(pose.name, pose_id))
         if style is Style.hold:
-            out += _hold_style(entry, pacing, options)
+            out += _hold_style(entry, pacing, options, quiet)
         else:
-            out += _flow_style(entry, pacing)
+            out += _flow_style(entry, pacing, quiet)
     out.append(ChapterMark(CLOSING_TITLE, None))
     out += [Say(line, pacing.step_pause, None, None) for line in routine.outro]
     out.append(Bell(ChimeKind.end, None, None))
+    if cues is CueSounds.no_chimes:
+        out = [seg for seg in out if not isinstance(seg, Bell)]
 
     minutes = options.minutes
     if minutes is None and routine.duration is not None:
@@ -154,7 +162,7 @@ def expand(loaded: LoadedRoutine, options: CompileOptions) -> Plan:
         title=routine.title,
         segments=tuple(out),
         options={"style": style.value, "level": options.level.value, "pace": options.pace.value,
-                 "minutes": minutes},
+                 "minutes": minutes, "cues": cues.value},
         target=seconds_to_samples(minutes * 60) if minutes is not None else None,
         allowed=allowed,
     )
@@ -167,7 +175,17 @@ def _steps(steps: list[Step], entry: _Entry, side: Side | None, pacing: _Pacing,
         yield Say(fill_sides(text, side), pacing.pause(pause, options), entry.pose_id, side)
 
 
-def _hold_style(entry: _Entry, pacing: _Pacing, options: CompileOptions) -> Iterator[Segment]:
+def _quiet(block: HoldBlock, quiet: bool) -> Iterator[Segment]:
+    """A hold, framed by the hold chime when holds are left to chimes alone."""
+    if quiet:
+        yield Bell(ChimeKind.hold, block.pose, block.side)
+    yield block
+    if quiet:
+        yield Bell(ChimeKind.hold, block.pose, block.side)
+
+
+def _hold_style(entry: _Entry, pacing: _Pacing, options: CompileOptions,
+                quiet: bool) -> Iterator[Segment]:
     """Chime, name, cautions, then per side: entry steps and a timed hold; then the way out."""
     pose_id, pose = entry.pose_id, entry.pose
     yield Bell(ChimeKind.transition, pose_id, None)
@@ -183,14 +201,15 @@ def _hold_style(entry: _Entry, pacing: _Pacing, options: CompileOptions) -> Iter
             switch = entry.get("switch") or SWITCH_DEFAULT
             yield Say(fill_sides(switch, side), pacing.step_pause, pose_id, side)
         yield from _steps(entry.get("enter"), entry, side, pacing, options)
-        yield entry.hold_block(spec, side, pacing, with_tips=True)
+        yield from _quiet(entry.hold_block(spec, side, pacing, with_tips=True, quiet=quiet),
+                          quiet)
     yield from _steps(entry.get("exit"), entry, None, pacing, options)
     if entry.ref.transition:
         yield Say(entry.ref.transition, pacing.step_pause, pose_id, None)
     yield Rest(pacing.rest, pose_id)
 
 
-def _flow_style(entry: _Entry, pacing: _Pacing) -> Iterator[Segment]:
+def _flow_style(entry: _Entry, pacing: _Pacing, quiet: bool) -> Iterator[Segment]:
     """One breath per movement, the cue said as the breath starts: no chimes, names, tips or
     rests between poses. Cautions are kept: they are about safety. A pose held by the clock (a
     final relaxation) keeps its hold: its cue, then the hold with its cues and check-ins."""
@@ -201,7 +220,8 @@ def _flow_style(entry: _Entry, pacing: _Pacing) -> Iterator[Segment]:
     if spec.quantum is None:
         for side in entry.sides:
             yield Say(fill_sides(cue, side), pacing.step_pause, entry.pose_id, side)
-            yield entry.hold_block(spec, side, pacing, with_tips=False)
+            yield from _quiet(entry.hold_block(spec, side, pacing, with_tips=False,
+                                               quiet=quiet), quiet)
         return
     spec = HoldSpec(str(entry.index), pacing.breath, pacing.breath)
     for side in entry.sides:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from matcast.compiler.speech import DEFAULT_RATE
 from matcast.errors import UsageError
+from matcast.routine.enums import CueSounds
 from matcast.routine.loader import LoadedRoutine
 from matcast.routine.model import Level, Pace, Routine, Style
 
@@ -34,6 +35,15 @@ class CompileOptions:
     """Speaking rate (words per minute) the speech estimate assumes."""
     allow_long: bool = False
     """Allow sessions over :data:`MAX_MINUTES` (up to :data:`LONG_MAX_MINUTES`)."""
+    cues: CueSounds | None = None
+    """What marks the session; None takes the routine's, else the library's, else all."""
+
+    def cues_for(self, loaded: LoadedRoutine) -> CueSounds:
+        """The cue sounds in force: these options, the routine, the library, the default."""
+        for sound in (loaded.routine.sound, loaded.config.sound if loaded.config else None):
+            if self.cues is None and sound is not None and sound.cues is not None:
+                return sound.cues
+        return self.cues or CueSounds.voice_and_chimes
 
     @property
     def max_minutes(self) -> float:

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from matcast import __version__
 from matcast.atomic import atomic_paths
-from matcast.batch import CONFIG_FILE, EpisodeJob, Manifest
+from matcast.batch import EpisodeJob, Manifest
 from matcast.cues import SAMPLE_RATE, CueScript
 from matcast.errors import OutputError
+from matcast.library import LIBRARY_CONFIG as CONFIG_FILE
 from matcast.publish.files import FEED, NOTES_SUFFIX, PAGE
 
 if TYPE_CHECKING:

@@ -39,3 +39,14 @@ class BreathCues(StrEnum):
     """Guide every breath: "inhale" at each in-breath, "exhale, two" at each out-breath."""
     none = "none"
     """Say nothing about the breath: only the hold cues, tips and check-ins, else silence."""
+
+
+class CueSounds(StrEnum):
+    """What marks the session: voice and chimes, or fewer sounds for those who want quiet."""
+
+    voice_and_chimes = "voice-and-chimes"
+    """Everything: chimes between poses and sides, and the voice guiding every hold."""
+    chimes_in_holds = "chimes-in-holds"
+    """Holds have no words: a soft chime starts and ends each one; the way in is still spoken."""
+    no_chimes = "no-chimes"
+    """The voice alone: no bells at all."""

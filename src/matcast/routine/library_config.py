@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from matcast.routine.model import Text, _Strict
+from matcast.routine.model import Sound, Text, VoiceChoice, _Strict
 
 
 class LibraryConfig(_Strict):
@@ -29,3 +29,7 @@ class LibraryConfig(_Strict):
     """Where the output folder will be served, e.g. https://example.org/yoga/ (--base-url
     overrides it); enclosure links are made from it."""
     copyright: str | None = Field(None, max_length=300)
+    voice: VoiceChoice | None = None
+    """Speech engine, voice and rate for every routine that names none."""
+    sound: Sound | None = None
+    """Background bed and cue sounds for every routine that names none."""

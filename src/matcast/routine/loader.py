@@ -20,8 +20,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from matcast.errors import Problem, RoutineError
+from matcast.library import LIBRARY_CONFIG
 from matcast.routine.library_config import LibraryConfig
 from matcast.routine.model import (
+    BED_NAMES,
     PLACEHOLDER,
     SIDE_PLACEHOLDERS,
     SLUG_PATTERN,
@@ -30,6 +32,7 @@ from matcast.routine.model import (
     Pose,
     PoseRef,
     Routine,
+    Sound,
     StepSpec,
 )
 from matcast.routine.yamlsrc import KeyPath, YamlDoc, YamlProblems, read_yaml
@@ -56,6 +59,10 @@ class LoadedRoutine:
     """Where each pose came from."""
     cover: Path | None = None
     """The routine's own cover image, checked to exist inside the library."""
+    bed: Path | None = None
+    """The routine's own bed file, when its sound section names one."""
+    config: LibraryConfig | None = None
+    """The library's ``library.yaml``, when the routine's folder has one."""
 
 
 def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
@@ -131,9 +138,20 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
         cover, problem = _cover_path(path, routine.cover, doc)
         if problem is not None:
             problems.append(problem)
+    bed, problem = bed_file(path.parent, routine.sound, doc)
+    if problem is not None:
+        problems.append(problem)
+    config = None
+    config_path = path.parent / LIBRARY_CONFIG
+    if config_path.is_file():
+        try:
+            config = load_library_config(config_path)
+        except RoutineError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise RoutineError(_in_file_order(problems))
-    return LoadedRoutine(safe_slug(path.stem), path, routine, poses, pose_paths, cover)
+    return LoadedRoutine(safe_slug(path.stem), path, routine, poses, pose_paths, cover, bed,
+                         config)
 
 
 def load_library_config(path: str | PathLike[str]) -> LibraryConfig:
@@ -145,7 +163,11 @@ def load_library_config(path: str | PathLike[str]) -> LibraryConfig:
     except YamlProblems as exc:
         raise RoutineError(exc.problems) from None
     config = _validate(LibraryConfig, doc, problems)
-    if config is None:
+    if config is not None:
+        _, problem = bed_file(path.parent, config.sound, doc)
+        if problem is not None:
+            problems.append(problem)
+    if config is None or problems:
         raise RoutineError(problems)
     return config
 
@@ -427,20 +449,47 @@ def safe_slug(name: str) -> str:
     return slug[:63] or "routine"
 
 
+def _library_file(base: Path, name: str, doc: YamlDoc, key: KeyPath, what: str
+                  ) -> tuple[Path | None, Problem | None]:
+    """A file a routine or library config names: relative to it, inside its folder, existing."""
+    candidate = (base / name).resolve()
+    if Path(name).is_absolute() or not _inside(candidate, base):
+        return None, doc.problem(key, f"{what} {name!r} is outside the routine library",
+                                 f"put the file in the library folder and name it relative "
+                                 f"to {doc.path.name}")
+    if not candidate.is_file():
+        return None, doc.problem(key, f"no {what} at {candidate}")
+    return candidate, None
+
+
 def _cover_path(routine_path: Path, name: str, doc: YamlDoc) -> tuple[Path | None, Problem | None]:
     """The cover file a routine names: inside the library folder, an existing PNG or JPEG."""
-    candidate = (routine_path.parent / name).resolve()
-    if Path(name).is_absolute() or not _inside(candidate, routine_path.parent):
-        return None, doc.problem(("cover",), f"cover {name!r} is outside the routine library",
-                                 "put the image in the library folder and name it relative "
-                                 "to the routine file")
-    if not candidate.is_file():
-        return None, doc.problem(("cover",), f"no cover image at {candidate}")
+    candidate, problem = _library_file(routine_path.parent, name, doc, ("cover",), "cover image")
+    if candidate is None:
+        return None, problem
     with open(candidate, "rb") as handle:
         head = handle.read(8)
     if image_mime(head) is None:
         return None, doc.problem(("cover",), f"cover {name!r} is not a PNG or JPEG image")
     return candidate, None
+
+
+AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".m4a")
+"""Sound-bed files matcast decodes with ffmpeg."""
+
+
+def bed_file(base: Path, sound: Sound | None, doc: YamlDoc, key: KeyPath = ("sound", "bed")
+             ) -> tuple[Path | None, Problem | None]:
+    """The bed file a ``sound`` section names (None for rain, ocean, none or no bed)."""
+    if sound is None or sound.bed is None or sound.bed in BED_NAMES:
+        return None, None
+    if Path(sound.bed).suffix.lower() not in AUDIO_SUFFIXES:
+        close = difflib.get_close_matches(sound.bed, BED_NAMES, n=1)
+        hint = (f"did you mean {close[0]!r}?" if close
+                else f"rain, ocean, none, or an audio file ({', '.join(AUDIO_SUFFIXES)})")
+        return None, doc.problem(key, f"bed {sound.bed!r} is neither a generated bed nor an "
+                                 "audio file", hint)
+    return _library_file(base, sound.bed, doc, key, "bed file")
 
 
 def _quote_list(items: list[str]) -> str:

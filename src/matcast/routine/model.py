@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Strict, Tag, model_validator
 
-from matcast.routine.enums import BreathCues, Level, Pace, Style
+from matcast.routine.enums import BreathCues, CueSounds, Level, Pace, Style
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 """Routine slugs and pose ids: lower-case letters, digits and dashes."""
@@ -37,6 +37,7 @@ LevelName = Annotated[Level, Strict(False)]
 StyleName = Annotated[Style, Strict(False)]
 BreathCuesName = Annotated[BreathCues, Strict(False)]
 PaceName = Annotated[Pace, Strict(False)]
+CueSoundsName = Annotated[CueSounds, Strict(False)]
 
 
 class _Strict(BaseModel):
@@ -218,6 +219,33 @@ class Duration(_Strict):
         return self
 
 
+class VoiceChoice(_Strict):
+    """Which speech engine and voice speak the session (the command line overrides it)."""
+
+    engine: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")] | None = None
+    """pyttsx3 (default) or piper (pip install 'matcast[neural]')."""
+    voice: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    """A voice id of that engine (see `matcast voices --engine ...`)."""
+    rate: int | None = Field(None, ge=80, le=400)
+    """Words per minute."""
+
+
+BED_NAMES = ("rain", "ocean", "none")
+"""Generated beds, and 'none' to switch a bed off."""
+
+
+class Sound(_Strict):
+    """What the session sounds like besides the voice (the command line overrides it)."""
+
+    bed: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    """A background bed under the whole session: rain or ocean (generated), none, or a WAV or
+    MP3 file inside the library, looped."""
+    bed_level: float | None = Field(None, ge=-40, le=6)
+    """dB relative to the default bed level (0); the bed dips under every spoken line."""
+    cues: CueSoundsName | None = None
+    """voice-and-chimes (default), chimes-in-holds (no words during holds), or no-chimes."""
+
+
 class Variant(_Strict):
     """One episode to publish from a routine: the routine built with these options."""
 
@@ -275,6 +303,10 @@ class Routine(_Strict):
     """Meant length in minutes; without it, the length follows from the holds."""
     defaults: Defaults = Field(default_factory=Defaults)
     """Settings for every pose."""
+    voice: VoiceChoice | None = None
+    """Speech engine, voice and rate for this routine."""
+    sound: Sound | None = None
+    """Background bed and cue sounds for this routine."""
     cover: str | None = Field(None, min_length=1, max_length=300)
     """A square PNG or JPEG for the episode, relative to this file and inside the library
     (default: a cover drawn with the title)."""
