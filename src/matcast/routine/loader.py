@@ -156,39 +156,38 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
 
 def load_library_config(path: str | PathLike[str]) -> LibraryConfig:
     """Load and validate a library's ``library.yaml``; RoutineError with every problem."""
-    path = Path(path)
-    problems: list[Problem] = []
-    try:
-        doc = read_yaml(path)
-    except YamlProblems as exc:
-        raise RoutineError(exc.problems) from None
-    config = _validate(LibraryConfig, doc, problems)
-    if config is not None:
-        _, problem = bed_file(path.parent, config.sound, doc)
-        if problem is not None:
-            problems.append(problem)
-    if config is None or problems:
-        raise RoutineError(problems)
-    return config
+    doc, config, problems = _read_model(LibraryConfig, Path(path))
+    _, problem = bed_file(doc.path.parent, config.sound, doc)
+    return _checked(config, [*problems, *([problem] if problem else [])])
 
 
 def load_pose(path: str | PathLike[str]) -> Pose:
     """Load and validate one pose file; raise :class:`RoutineError` with every problem in it."""
-    path = Path(path)
+    doc, pose, problems = _read_model(Pose, Path(path))
+    two_sided = pose.sides == "both"
+    for key_path, text in _spoken_texts(pose.model_dump(include=_POSE_SPOKEN), ()):
+        problems.extend(_placeholder_problems(text, two_sided, doc, key_path,
+                                              "the pose is not two-sided (sides: both)"))
+    return _checked(pose, problems)
+
+
+def _read_model(model: type[M], path: Path) -> tuple[YamlDoc, M, list[Problem]]:
+    """Read and validate a file that is one model; raise if it is not even that."""
     problems: list[Problem] = []
     try:
         doc = read_yaml(path)
     except YamlProblems as exc:
         raise RoutineError(exc.problems) from None
-    pose = _validate(Pose, doc, problems)
-    if pose is not None:
-        two_sided = pose.sides == "both"
-        for key_path, text in _spoken_texts(pose.model_dump(include=_POSE_SPOKEN), ()):
-            problems.extend(_placeholder_problems(text, two_sided, doc, key_path,
-                                                  "the pose is not two-sided (sides: both)"))
-    if problems or pose is None:
+    value = _validate(model, doc, problems)
+    if value is None:
         raise RoutineError(problems)
-    return pose
+    return doc, value, problems
+
+
+def _checked(value: M, problems: list[Problem]) -> M:
+    if problems:
+        raise RoutineError(problems)
+    return value
 
 
 _POSE_SPOKEN = {"name", "sanskrit", "enter", "hold_cues", "tips", "checkins", "cautions", "switch",

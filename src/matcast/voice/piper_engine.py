@@ -37,7 +37,7 @@ from matcast.voice.versions import (
     piper_version,
     piper_voice_files,
 )
-from matcast.voice.worker_process import Worker, WorkerFailure, short_cue
+from matcast.voice.worker_process import WorkerSession, short_cue
 
 WORKER_CMD_ENV = "MATCAST_PIPER_WORKER_CMD"
 """Environment variable replacing the Piper worker command line (split like a shell would), for
@@ -239,7 +239,6 @@ class PiperEngine:
         self._argv = list(worker_cmd or default_worker_cmd())
         self._timeout = timeout
         self._timeout_per_char = timeout_per_char
-        self._startup_timeout = startup_timeout
         self._load_timeout = load_timeout
         self._default_rate = check_rate(self.name, rate)
         if piper_deterministic() if deterministic is None else deterministic:
@@ -250,9 +249,9 @@ class PiperEngine:
         self._voice_infos: list[VoiceInfo] | None = None
         self._current = DEFAULT_VOICE
         self._identities: dict[tuple[Path, int, int], str] = {}
-        self._worker: Worker | None = None
         self._loaded: tuple[Path, Path] | None = None
-        self._next_id = 0
+        self._session = WorkerSession(self.name, self._argv, startup_timeout,
+                                      on_discard=self._forget_model)
 
     def __enter__(self) -> PiperEngine:
         return self
@@ -308,10 +307,7 @@ class PiperEngine:
         return clips
 
     def close(self) -> None:
-        if self._worker is not None:
-            worker, self._worker = self._worker, None
-            self._loaded = None
-            worker.close()
+        self._session.close()
 
     # --- voices ----------------------------------------------------------------------------------
 
@@ -381,77 +377,24 @@ class PiperEngine:
         spoken = piper_text(text)
         if not spoken:
             raise EngineError(f"the cue {short_cue(text)!r} has no words to speak")
-        reasons: list[str] = []
-        stderr = ""
-        for attempt in (1, 2):
-            path = tmp / f"{index}-{attempt}.wav"
-            try:
-                worker = self._running_worker()
-                timeout = self._timeout + self._timeout_per_char * len(spoken)
-                if self._loaded != (voice.model, voice.config):
-                    timeout += self._load_timeout
-                self._next_id += 1
-                worker.send(
-                    {
-                        "op": "render",
-                        "id": self._next_id,
-                        "text": spoken,
-                        "model": str(voice.model),
-                        "config": str(voice.config),
-                        "length_scale": length_scale,
-                        "noise_scale": self._noise_scale,
-                        "noise_w_scale": self._noise_w_scale,
-                        "path": str(path),
-                    }
-                )
-                reply = worker.receive(timeout)
-                if reply.get("id") != self._next_id:
-                    raise WorkerFailure(f"reply to the wrong request: {reply!r:.80}")
-                if not reply.get("ok"):
-                    raise WorkerFailure(str(reply.get("error") or "the worker reported failure"))
-                self._loaded = (voice.model, voice.config)
-                try:
-                    return read_speech_wav(path)
-                except ValueError as exc:
-                    raise WorkerFailure(str(exc)) from None
-            except WorkerFailure as exc:
-                reasons.append(str(exc))
-                stderr = self._discard_worker() or stderr
-            finally:
-                path.unlink(missing_ok=True)
-        raise EngineError(
-            self._failure_message(f"could not speak the cue {short_cue(text)!r}", reasons, stderr)
-        )
 
-    def _running_worker(self) -> Worker:
-        if self._worker is not None and self._worker.proc.poll() is None:
-            return self._worker
-        self._discard_worker()
-        self._worker = worker = Worker(self._argv, self._worker_env())
-        ready = worker.receive(self._startup_timeout)
-        if ready.get("event") != "ready":
-            raise WorkerFailure(f"the worker did not say it was ready: {ready!r:.80}")
-        worker.ready = ready
-        return worker
+        def request(path: Path) -> dict[str, object]:
+            return {"text": spoken, "model": str(voice.model), "config": str(voice.config),
+                    "length_scale": length_scale, "noise_scale": self._noise_scale,
+                    "noise_w_scale": self._noise_w_scale, "path": str(path)}
 
-    def _discard_worker(self) -> str:
-        """Kill the current worker, if any; return its stderr tail."""
+        def timeout() -> float:
+            wait = self._timeout + self._timeout_per_char * len(spoken)
+            # A worker that has not loaded this model yet needs time to load it first.
+            return wait + (self._load_timeout if self._loaded != (voice.model, voice.config)
+                           else 0.0)
+
+        def read(path: Path) -> np.ndarray:
+            self._loaded = (voice.model, voice.config)
+            return read_speech_wav(path)
+
+        return self._session.speak(text, tmp, index, request, timeout, read)
+
+    def _forget_model(self) -> None:
+        # A new worker starts without a model loaded.
         self._loaded = None
-        if self._worker is None:
-            return ""
-        worker, self._worker = self._worker, None
-        return worker.kill()
-
-    @staticmethod
-    def _worker_env() -> dict[str, str]:
-        # Its stderr ends up in our error messages: make it UTF-8 on every platform.
-        return {**os.environ, "PYTHONIOENCODING": "utf-8"}
-
-    def _failure_message(self, what: str, reasons: Sequence[str], stderr: str) -> str:
-        lines = [f"speech engine {self.name} {what} (tried twice, restarting its worker):"]
-        lines += [f"  attempt {n}: {reason}" for n, reason in enumerate(reasons, start=1)]
-        tail = stderr.strip().splitlines()[-8:]
-        if tail:
-            lines.append("  worker stderr (last lines):")
-            lines += [f"    {line}" for line in tail]
-        return "\n".join(lines)

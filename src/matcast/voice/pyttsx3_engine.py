@@ -26,7 +26,7 @@ import numpy as np
 from matcast.errors import EngineError
 from matcast.voice.engine import VoiceInfo, check_rate, resolve_voice, to_sample_rate, trim_silence
 from matcast.voice.versions import pyttsx3_version
-from matcast.voice.worker_process import Worker, WorkerFailure, short_cue
+from matcast.voice.worker_process import Worker, WorkerSession, short_cue
 
 WORKER_CMD_ENV = "MATCAST_TTS_WORKER_CMD"
 """Environment variable replacing the worker command line (split like a shell would), for tests
@@ -126,13 +126,11 @@ class Pyttsx3Engine:
         the default speaking rate: slower than eSpeak's 175 wpm, as guided practice is spoken."""
         if worker_cmd is None and os.environ.get(WORKER_CMD_ENV):
             worker_cmd = shlex.split(os.environ[WORKER_CMD_ENV], posix=os.name != "nt")
-        self._argv = list(worker_cmd or default_worker_cmd())
         self._timeout = timeout
         self._timeout_per_char = timeout_per_char
-        self._startup_timeout = startup_timeout
         self._default_rate = check_rate(self.name, rate)
-        self._worker: Worker | None = None
-        self._next_id = 0
+        self._session = WorkerSession(self.name, worker_cmd or default_worker_cmd(),
+                                      startup_timeout)
 
     def __enter__(self) -> Pyttsx3Engine:
         return self
@@ -187,89 +185,22 @@ class Pyttsx3Engine:
         return clips
 
     def close(self) -> None:
-        if self._worker is not None:
-            worker, self._worker = self._worker, None
-            worker.close()
+        self._session.close()
 
     def _render_one(self, tmp: Path, index: int, text: str, voice: str, rate: int) -> np.ndarray:
         spoken = speakable_text(text)
         if not spoken:
             raise EngineError(f"the cue {short_cue(text)!r} has no words to speak")
-        timeout = self._timeout + self._timeout_per_char * len(spoken)
-        reasons: list[str] = []
-        stderr = ""
-        for attempt in (1, 2):
-            path = tmp / f"{index}-{attempt}.wav"
-            try:
-                worker = self._running_worker()
-                self._next_id += 1
-                worker.send(
-                    {
-                        "op": "render",
-                        "id": self._next_id,
-                        "text": spoken,
-                        "voice": voice,
-                        "rate": rate,
-                        "path": str(path),
-                    }
-                )
-                reply = worker.receive(timeout)
-                if reply.get("id") != self._next_id:
-                    raise WorkerFailure(f"reply to the wrong request: {reply!r:.80}")
-                if not reply.get("ok"):
-                    raise WorkerFailure(str(reply.get("error") or "the worker reported failure"))
-                try:
-                    return read_speech_wav(path)
-                except ValueError as exc:
-                    raise WorkerFailure(str(exc)) from None
-            except WorkerFailure as exc:
-                reasons.append(str(exc))
-                stderr = self._discard_worker() or stderr
-            finally:
-                path.unlink(missing_ok=True)
-        raise EngineError(
-            self._failure_message(f"could not speak the cue {short_cue(text)!r}", reasons, stderr)
-        )
+        return self._session.speak(
+            text, tmp, index,
+            lambda path: {"text": spoken, "voice": voice, "rate": rate, "path": str(path)},
+            lambda: self._timeout + self._timeout_per_char * len(spoken),
+            read_speech_wav)
 
     def _ready(self) -> dict[str, Any]:
-        reasons: list[str] = []
-        stderr = ""
-        for _attempt in (1, 2):
-            try:
-                return self._running_worker().ready
-            except WorkerFailure as exc:
-                reasons.append(str(exc))
-                stderr = self._discard_worker() or stderr
-        raise EngineError(self._failure_message("could not start its worker", reasons, stderr))
+        return self._session.ready()
 
-    def _running_worker(self) -> Worker:
-        if self._worker is not None and self._worker.proc.poll() is None:
-            return self._worker
-        self._discard_worker()
-        self._worker = worker = Worker(self._argv, self._worker_env())
-        ready = worker.receive(self._startup_timeout)
-        if ready.get("event") != "ready":
-            raise WorkerFailure(f"the worker did not say it was ready: {ready!r:.80}")
-        worker.ready = ready
-        return worker
-
-    def _discard_worker(self) -> str:
-        """Kill the current worker, if any; return its stderr tail."""
-        if self._worker is None:
-            return ""
-        worker, self._worker = self._worker, None
-        return worker.kill()
-
-    @staticmethod
-    def _worker_env() -> dict[str, str]:
-        # Its stderr ends up in our error messages: make it UTF-8 on every platform.
-        return {**os.environ, "PYTHONIOENCODING": "utf-8"}
-
-    def _failure_message(self, what: str, reasons: Sequence[str], stderr: str) -> str:
-        lines = [f"speech engine {self.name} {what} (tried twice, restarting its worker):"]
-        lines += [f"  attempt {n}: {reason}" for n, reason in enumerate(reasons, start=1)]
-        tail = stderr.strip().splitlines()[-8:]
-        if tail:
-            lines.append("  worker stderr (last lines):")
-            lines += [f"    {line}" for line in tail]
-        return "\n".join(lines)
+    @property
+    def _worker(self) -> Worker | None:
+        """The running worker, if any (tests check that close() ends it)."""
+        return self._session.worker

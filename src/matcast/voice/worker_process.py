@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import queue
 import shlex
 import subprocess
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import IO, Any
+
+from matcast.errors import EngineError
 
 STDERR_LINES = 40
 """How much of a worker's stderr is kept for error messages."""
@@ -140,3 +144,100 @@ class Worker:
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
+
+
+class WorkerSession:
+    """A restartable worker for one engine: started on first use, one request at a time, a
+    failed request retried once in a fresh worker, then an :class:`EngineError` that names the
+    line and quotes the worker's stderr."""
+
+    def __init__(self, engine: str, argv: Sequence[str], startup_timeout: float,
+                 on_discard: Callable[[], None] | None = None) -> None:
+        self.engine = engine
+        self.argv = list(argv)
+        self.startup_timeout = startup_timeout
+        self.on_discard = on_discard
+        self.worker: Worker | None = None
+        self._next_id = 0
+
+    def ready(self) -> dict[str, Any]:
+        """What the worker said when it started (its voices, its default voice)."""
+        reasons: list[str] = []
+        stderr = ""
+        for _attempt in (1, 2):
+            try:
+                return self.running().ready
+            except WorkerFailure as exc:
+                reasons.append(str(exc))
+                stderr = self.discard() or stderr
+        raise EngineError(self.failure_message("could not start its worker", reasons, stderr))
+
+    def speak(self, text: str, tmp: Path, index: int,
+              request: Callable[[Path], dict[str, Any]], timeout: Callable[[], float],
+              read: Callable[[Path], Any]) -> Any:
+        """Have the worker render ``text``: ``request(path)`` is the message asking for a WAV at
+        ``path``, ``timeout()`` how long to wait (asked once the worker runs), ``read(path)``
+        turns the WAV into samples (a ValueError there counts as a failed attempt)."""
+        reasons: list[str] = []
+        stderr = ""
+        for attempt in (1, 2):
+            path = tmp / f"{index}-{attempt}.wav"
+            try:
+                worker = self.running()
+                self._next_id += 1
+                worker.send({**request(path), "op": "render", "id": self._next_id})
+                reply = worker.receive(timeout())
+                if reply.get("id") != self._next_id:
+                    raise WorkerFailure(f"reply to the wrong request: {reply!r:.80}")
+                if not reply.get("ok"):
+                    raise WorkerFailure(str(reply.get("error") or "the worker reported failure"))
+                try:
+                    return read(path)
+                except ValueError as exc:
+                    raise WorkerFailure(str(exc)) from None
+            except WorkerFailure as exc:
+                reasons.append(str(exc))
+                stderr = self.discard() or stderr
+            finally:
+                path.unlink(missing_ok=True)
+        raise EngineError(
+            self.failure_message(f"could not speak the cue {short_cue(text)!r}", reasons, stderr))
+
+    def running(self) -> Worker:
+        """The live worker, started (and awaited until ready) if there is none."""
+        if self.worker is not None and self.worker.proc.poll() is None:
+            return self.worker
+        self.discard()
+        # Its stderr ends up in our error messages: make it UTF-8 on every platform.
+        self.worker = worker = Worker(self.argv, {**os.environ, "PYTHONIOENCODING": "utf-8"})
+        ready = worker.receive(self.startup_timeout)
+        if ready.get("event") != "ready":
+            raise WorkerFailure(f"the worker did not say it was ready: {ready!r:.80}")
+        worker.ready = ready
+        return worker
+
+    def discard(self) -> str:
+        """Kill the current worker, if any; return its stderr tail."""
+        if self.on_discard is not None:
+            self.on_discard()
+        if self.worker is None:
+            return ""
+        worker, self.worker = self.worker, None
+        return worker.kill()
+
+    def close(self) -> None:
+        """Let the worker exit cleanly (it may be started again later)."""
+        if self.on_discard is not None:
+            self.on_discard()
+        if self.worker is not None:
+            worker, self.worker = self.worker, None
+            worker.close()
+
+    def failure_message(self, what: str, reasons: Sequence[str], stderr: str) -> str:
+        lines = [f"speech engine {self.engine} {what} (tried twice, restarting its worker):"]
+        lines += [f"  attempt {n}: {reason}" for n, reason in enumerate(reasons, start=1)]
+        tail = stderr.strip().splitlines()[-8:]
+        if tail:
+            lines.append("  worker stderr (last lines):")
+            lines += [f"    {line}" for line in tail]
+        return "\n".join(lines)
