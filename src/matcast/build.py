@@ -200,7 +200,9 @@ class Builder:
         return EpisodeTags(
             title=title or routine.title,
             artist=routine.author or "matcast",
-            album=self.options.album,
+            # The library's podcast title, unless the caller named an album.
+            album=(loaded.config.title if loaded.config and self.options.album == ALBUM
+                   else self.options.album),
             track=track,
             genre=GENRE,
             year=dt.date.today().year,
