@@ -17,7 +17,6 @@ import os
 import re
 import shlex
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -297,14 +296,10 @@ class PiperEngine:
     ) -> dict[str, np.ndarray]:
         target = self._locate(voice)
         length_scale = REFERENCE_WPM / check_rate(self.name, rate)
-        clips: dict[str, np.ndarray] = {}
-        scratch = tempfile.TemporaryDirectory(prefix="matcast-piper-", ignore_cleanup_errors=True)
-        with scratch as tmp:
-            for index, text in enumerate(dict.fromkeys(texts)):
-                clips[text] = self._render_one(Path(tmp), index, text, target, length_scale)
-                if on_done is not None:
-                    on_done(text, clips[text])
-        return clips
+        return self._session.speak_all(
+            texts,
+            lambda tmp, index, text: self._render_one(tmp, index, text, target, length_scale),
+            on_done)
 
     def close(self) -> None:
         self._session.close()

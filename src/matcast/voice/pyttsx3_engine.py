@@ -13,7 +13,6 @@ import os
 import shlex
 import struct
 import sys
-import tempfile
 import unicodedata
 import warnings
 from collections.abc import Callable, Sequence
@@ -176,13 +175,9 @@ class Pyttsx3Engine:
         rate: int,
         on_done: Callable[[str, np.ndarray], None] | None = None,
     ) -> dict[str, np.ndarray]:
-        clips: dict[str, np.ndarray] = {}
-        with tempfile.TemporaryDirectory(prefix="matcast-tts-", ignore_cleanup_errors=True) as tmp:
-            for index, text in enumerate(dict.fromkeys(texts)):
-                clips[text] = self._render_one(Path(tmp), index, text, voice, rate)
-                if on_done is not None:
-                    on_done(text, clips[text])
-        return clips
+        return self._session.speak_all(
+            texts, lambda tmp, index, text: self._render_one(tmp, index, text, voice, rate),
+            on_done)
 
     def close(self) -> None:
         self._session.close()

@@ -14,6 +14,7 @@ import os
 import queue
 import shlex
 import subprocess
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -171,6 +172,19 @@ class WorkerSession:
                 reasons.append(str(exc))
                 stderr = self.discard() or stderr
         raise EngineError(self.failure_message("could not start its worker", reasons, stderr))
+
+    def speak_all(self, texts: Sequence[str], one: Callable[[Path, int, str], Any],
+                  on_done: Callable[[str, Any], None] | None = None) -> dict[str, Any]:
+        """Speak each distinct text with ``one(scratch_folder, index, text)``; call ``on_done``
+        as each is ready, so the caller can work on it while the worker speaks the next."""
+        clips: dict[str, Any] = {}
+        with tempfile.TemporaryDirectory(prefix=f"matcast-{self.engine}-",
+                                         ignore_cleanup_errors=True) as tmp:
+            for index, text in enumerate(dict.fromkeys(texts)):
+                clips[text] = one(Path(tmp), index, text)
+                if on_done is not None:
+                    on_done(text, clips[text])
+        return clips
 
     def speak(self, text: str, tmp: Path, index: int,
               request: Callable[[Path], dict[str, Any]], timeout: Callable[[], float],
