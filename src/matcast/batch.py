@@ -394,12 +394,15 @@ def run(plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
     The manifest is updated and saved after every finished episode, so an interrupted batch
     keeps what it completed.
     """
+    # Workers report their stages only when something draws them: the queue needs a manager
+    # process of its own, not worth starting for --quiet or piped output.
+    shown = progress is not None
     progress = progress or Progress()
     if not plan_.todo:
         return
     by_slug = {job.slug: job for job in plan_.todo}
     context = multiprocessing.get_context("spawn")
-    messages = context.Manager().Queue() if progress is not None else None
+    messages = context.Manager().Queue() if shown else None
     workers = max(1, min(jobs, len(plan_.todo)))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                              initargs=(str(library), str(out_dir), build_options,

@@ -383,13 +383,13 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
 
 def _publish(library: Path, out_dir: Path, manifest: Manifest, plan: Plan,
              base_url: str | None) -> str:
+    from matcast.publish.files import FEED, PAGE
     from matcast.publish.library import publish
 
     result = publish(library, out_dir, manifest, plan.jobs, base_url)
     if result.skipped:
         return ""
-    names = ", ".join(sorted(p.name for p in result.files if p.suffix in (".xml", ".html")
-                             and p.name in ("index.html", "feed.xml")))
+    names = ", ".join(sorted(p.name for p in result.files if p.name in (PAGE, FEED)))
     return f"published {names} in {out_dir}" + (f"; {result.note}" if result.note else "")
 
 
