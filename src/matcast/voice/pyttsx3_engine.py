@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from matcast.errors import EngineError
+from matcast.voice._worker import wav_defect
 from matcast.voice.engine import VoiceInfo, check_rate, resolve_voice, to_sample_rate, trim_silence
 from matcast.voice.versions import pyttsx3_version
 from matcast.voice.worker_process import Worker, WorkerSession, short_cue
@@ -58,8 +59,10 @@ def read_speech_wav(path: Path) -> np.ndarray:
         data = path.read_bytes()
     except FileNotFoundError:
         raise ValueError("no WAV file was written") from None
-    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise ValueError(f"not a WAV file ({len(data)} bytes)")
+    defect = wav_defect(data)
+    if defect:
+        # Never take a WAV cut short as a shorter line: the session would skip words.
+        raise ValueError(defect)
     with warnings.catch_warnings():
         # pydub warns at import when ffmpeg is not on PATH (WAV decoding does not need it) and,
         # on 3.11-3.12, that audioop is deprecated (audioop-lts replaces it on 3.13).
@@ -76,7 +79,6 @@ def read_speech_wav(path: Path) -> np.ndarray:
     if width not in dtypes or channels < 1 or rate < 1:
         raise ValueError(f"unsupported WAV ({width * 8}-bit, {channels} channels, {rate} Hz)")
     raw = segment.raw_data
-    # A truncated file can end mid-frame; the complete frames are still good audio.
     frames = len(raw) // (width * channels)
     if frames == 0:
         raise ValueError("the WAV has no samples")
