@@ -11,13 +11,27 @@ import contextlib
 import errno
 import os
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from matcast.errors import OutputError
 
 TMP_SUFFIX = ".matcast-tmp"
 """Every temp file matcast writes ends so; its name also carries the writer's process id."""
+
+
+_commit_guard: Callable[[], None] | None = None
+
+
+def set_commit_guard(guard: Callable[[], None] | None) -> None:
+    """Have every rename into place first call ``guard``, which raises to forbid it.
+
+    A library build's worker processes set one that checks the process holding the output
+    folder's lock (their parent) is still alive: a worker orphaned by a killed build must not put
+    an episode into a folder that nobody holds.
+    """
+    global _commit_guard
+    _commit_guard = guard
 
 
 def temp_path_for(target: Path) -> Path:
@@ -51,6 +65,8 @@ def atomic_paths(targets: Sequence[Path]) -> Iterator[list[Path]]:
             current = target
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
+        if _commit_guard is not None:
+            _commit_guard()
         for tmp, target in zip(tmps, targets, strict=True):
             current = target
             os.replace(tmp, target)

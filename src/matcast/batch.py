@@ -18,8 +18,10 @@ import datetime as dt
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
+import threading
 import time
 import traceback
 import uuid
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from matcast import __version__
-from matcast.atomic import write_atomic
+from matcast.atomic import set_commit_guard, write_atomic
 from matcast.errors import MatcastError, RoutineError
 from matcast.library import LIBRARY_CONFIG as CONFIG_FILE
 from matcast.library import routine_paths
@@ -321,6 +323,8 @@ def _init_worker(library: str, out_dir: str, build_options: dict[str, Any],
                  messages: Any) -> None:
     from matcast.build import Builder, BuildOptions
 
+    _die_with_parent()
+
     _worker["allow_long"] = bool(build_options.pop("allow_long", False))
     _worker["cues"] = build_options.pop("cues", None)
     options = BuildOptions(**{**build_options, "out_dir": Path(out_dir),
@@ -329,6 +333,36 @@ def _init_worker(library: str, out_dir: str, build_options: dict[str, Any],
     _worker["library"] = Path(library)
     _worker["messages"] = messages
     _worker["builder"] = Builder(options, _QueueReporter(messages))
+
+
+def _die_with_parent() -> None:
+    """End this worker, and the speech workers it started, as soon as the batch's process ends.
+
+    A worker outliving a killed ``build --all`` would go on building for minutes, keep the
+    parent's stdout open (so ``build --all | tee log`` never ends) and rename episodes into a
+    folder whose lock nobody holds. The spawn start method gives each worker a sentinel of its
+    parent (a pipe end on POSIX, a process handle on Windows) that becomes ready when the parent
+    is gone: a thread blocks on it, then kills the speech workers and exits at once. And before
+    any episode is renamed into place, the worker checks that the parent is still alive.
+    """
+    from matcast.voice.worker_process import kill_all_workers
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        kill_all_workers()
+        os._exit(70)
+
+    def guard() -> None:
+        if not parent.is_alive():
+            kill_all_workers()
+            os._exit(70)
+
+    threading.Thread(target=watch, name="matcast-parent-watch", daemon=True).start()
+    set_commit_guard(guard)
 
 
 class _QueueReporter:
@@ -394,15 +428,16 @@ def run(plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
     The manifest is updated and saved after every finished episode, so an interrupted batch
     keeps what it completed.
     """
-    # Workers report their stages only when something draws them: the queue needs a manager
-    # process of its own, not worth starting for --quiet or piped output.
+    # Workers report their stages only when something draws them. A plain multiprocessing queue
+    # (handed to the workers when they start) rather than a manager's: a manager is one more
+    # process, and one that would outlive a killed build.
     shown = progress is not None
     progress = progress or Progress()
     if not plan_.todo:
         return
     by_slug = {job.slug: job for job in plan_.todo}
     context = multiprocessing.get_context("spawn")
-    messages = context.Manager().Queue() if shown else None
+    messages = context.Queue() if shown else None
     workers = max(1, min(jobs, len(plan_.todo)))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                              initargs=(str(library), str(out_dir), build_options,

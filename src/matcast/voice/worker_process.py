@@ -16,6 +16,7 @@ import shlex
 import subprocess
 import tempfile
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -27,6 +28,17 @@ STDERR_LINES = 40
 """How much of a worker's stderr is kept for error messages."""
 CUE_CHARS = 60
 """How much of a spoken line an error message quotes."""
+
+
+_LIVE: weakref.WeakSet[Worker] = weakref.WeakSet()
+"""Every worker process this process started and has not yet reaped."""
+
+
+def kill_all_workers() -> None:
+    """Kill every speech worker this process started: for a process about to die suddenly."""
+    for worker in list(_LIVE):
+        with contextlib.suppress(OSError):
+            worker.proc.kill()
 
 
 class WorkerFailure(Exception):
@@ -58,6 +70,7 @@ class Worker:
             )
         except OSError as exc:
             raise WorkerFailure(f"could not start {shlex.join(self.argv)}: {exc}") from None
+        _LIVE.add(self)
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._stderr: deque[str] = deque(maxlen=STDERR_LINES)
         # Threads rather than select(): pipes cannot be polled on Windows, and a full stderr pipe
@@ -136,6 +149,7 @@ class Worker:
         self._reap()
 
     def _reap(self) -> None:
+        _LIVE.discard(self)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
         # The pipes close with the process unless it left a child holding them: do not wait long.
