@@ -22,7 +22,7 @@ from matcast.cues import CHIME_SAMPLES, SAMPLE_RATE, CueScript
 from matcast.errors import UsageError
 from matcast.routine.loader import LoadedRoutine
 
-__all__ = ["CompileOptions", "compile_routine", "estimate"]
+__all__ = ["CompileOptions", "compile_routine", "estimate", "session_length"]
 
 
 def compile_routine(loaded: LoadedRoutine, options: CompileOptions | None = None,
@@ -36,13 +36,31 @@ def compile_routine(loaded: LoadedRoutine, options: CompileOptions | None = None
     options.check(loaded)
     plan = expand(loaded, options)
     speech = speech_length(measured, options.rate)
-    script = schedule(plan, _lengths(plan, speech), speech)
-    if script.duration > options.max_minutes * 60 * SAMPLE_RATE:
+    lengths = _lengths(plan, speech)
+    # The length is known before anything is scheduled: refuse an absurd session (a small file
+    # can ask for days of holds) before laying out every breath of it.
+    duration = session_length(plan, lengths, speech)
+    if duration > options.max_minutes * 60 * SAMPLE_RATE:
         hint = "" if options.allow_long else "; --allow-long lifts it to 720"
         raise UsageError(f"{loaded.slug}: the session would last "
-                         f"{script.duration_seconds / 60:.0f} minutes; the limit is "
+                         f"{duration / SAMPLE_RATE / 60:.0f} minutes; the limit is "
                          f"{options.max_minutes:g}{hint}")
-    return script
+    return schedule(plan, lengths, speech)
+
+
+def session_length(plan: Plan, lengths: Lengths, speech: SpeechLength) -> int:
+    """The scheduled session's length in samples, summed without scheduling it."""
+    total = 0
+    for seg in plan.segments:
+        if isinstance(seg, Say):
+            total += speech(seg.text) + max(0, seg.pause)
+        elif isinstance(seg, Bell):
+            total += CHIME_SAMPLES[seg.kind]
+        elif isinstance(seg, Rest):
+            total += max(0, lengths.rest(seg))
+        elif isinstance(seg, HoldBlock):
+            total += lengths.holds[seg.spec.key]
+    return total
 
 
 def _lengths(plan: Plan, speech: SpeechLength) -> Lengths:

@@ -96,16 +96,29 @@ def _place_checkins(block: HoldBlock, length: int, speech: SpeechLength,
 
 def _place_breath_cues(breath: tuple[int, int], length: int, speech: SpeechLength,
                        placed: list[Placed]) -> None:
+    """Add a breath cue at each inhale and exhale where it keeps CUE_MARGIN from every line.
+
+    One pass: cues are tried in time order and the hold's other lines are sorted and never
+    overlap, so a line that ends before the current cue's margin can be passed for good, and only
+    the last cue placed can be in the way of the next. Linear in the number of breaths (a
+    two-hour hold has 800 of them).
+    """
     inhale, exhale = breath
     period = inhale + exhale
-    busy = [(p.start, p.end) for p in placed]
+    lines = sorted((p.start, p.end) for p in placed)
+    first = 0
+    last_cue_end: int | None = None
     for b in range(length // period):
         for anchor, text in ((b * period, inhale_text()),
                              (b * period + inhale, exhale_text(b + 1))):
             end = anchor + speech(text)
             if end > length:
                 continue
-            if any(anchor < e + CUE_MARGIN and s < end + CUE_MARGIN for s, e in busy):
+            while first < len(lines) and lines[first][1] + CUE_MARGIN <= anchor:
+                first += 1
+            if last_cue_end is not None and anchor < last_cue_end + CUE_MARGIN:
+                continue
+            if first < len(lines) and lines[first][0] < end + CUE_MARGIN:
                 continue
             placed.append(Placed(anchor, end, text))
-            busy.append((anchor, end))
+            last_cue_end = end
