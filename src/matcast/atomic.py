@@ -3,12 +3,19 @@
 A build that is killed leaves the previous outputs intact and only a hidden temp file behind; the
 next build removes temp files whose writing process is gone. OS errors become
 :class:`~matcast.errors.OutputError` with a plain explanation (disk full, folder not writable).
+
+Files that belong together (an episode's MP3 and its sidecars, a library's feed and page) switch
+together: once every one is complete, a commit journal naming each temp file and its target is
+put in place, then the renames run, then the journal goes. A build killed between two renames
+leaves the journal, and whoever next takes the folder's lock (any build of that folder) finishes
+the renames first, so a half-switched episode never outlives the next run (:func:`recover`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import secrets
 from collections.abc import Callable, Iterator, Sequence
@@ -18,6 +25,8 @@ from matcast.errors import OutputError
 
 TMP_SUFFIX = ".matcast-tmp"
 """Every temp file matcast writes ends so; its name also carries the writer's process id."""
+COMMIT_SUFFIX = ".matcast-commit"
+"""A commit journal: the renames that switch a group of files, pending until it is removed."""
 
 
 _commit_guard: Callable[[], None] | None = None
@@ -67,9 +76,14 @@ def atomic_paths(targets: Sequence[Path]) -> Iterator[list[Path]]:
                 os.fsync(handle.fileno())
         if _commit_guard is not None:
             _commit_guard()
+        journal = _write_journal(tmps, targets) if len(targets) > 1 else None
         for tmp, target in zip(tmps, targets, strict=True):
             current = target
             os.replace(tmp, target)
+        if journal is not None:
+            current = journal
+            _fsync_folder(journal.parent)
+            journal.unlink()
     except OSError as exc:
         _remove(tmps)
         raise explain(exc, current) from exc
@@ -83,6 +97,75 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temp path to write; on success it replaces ``target`` in one step."""
     with atomic_paths([target]) as (tmp,):
         yield tmp
+
+
+def _write_journal(tmps: Sequence[Path], targets: Sequence[Path]) -> Path:
+    """Put in place, atomically, the journal of the renames about to run; return its path."""
+    folder = targets[0].parent
+    journal = folder / f".{targets[0].name}.{os.getpid()}.{secrets.token_hex(4)}{COMMIT_SUFFIX}"
+    renames = [[os.path.relpath(tmp, folder), os.path.relpath(target, folder)]
+               for tmp, target in zip(tmps, targets, strict=True)]
+    staging = temp_path_for(journal)
+    try:
+        with open(staging, "w", encoding="utf-8") as handle:
+            json.dump({"renames": renames}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(staging, journal)
+    except BaseException:
+        _remove([staging])
+        raise
+    _fsync_folder(folder)
+    return journal
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (POSIX; a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def recover(folder: Path) -> list[Path]:
+    """Finish the switches that killed builds left half done in ``folder``; return the journals.
+
+    Call it holding the folder's lock. A journal whose writer is still running is left alone;
+    for any other, every temp file it names that still exists replaces its target (all of them
+    were complete before the journal was written), then the journal is removed.
+    """
+    finished = []
+    for journal in sorted(folder.glob(f".*{COMMIT_SUFFIX}")):
+        pid = _writer_pid(journal)
+        if pid is not None and pid != os.getpid() and _alive(pid):
+            continue
+        try:
+            renames = json.loads(journal.read_text(encoding="utf-8"))["renames"]
+            for tmp_name, target_name in renames:
+                tmp, target = folder / tmp_name, folder / target_name
+                if tmp.exists():
+                    os.replace(tmp, target)
+            _fsync_folder(folder)
+            journal.unlink()
+        except OSError as exc:
+            raise explain(exc, journal) from exc
+        except (ValueError, KeyError, TypeError):
+            # Not a journal of ours (it is written whole or not at all): set it aside, named.
+            raise OutputError(f"{journal} is not a commit journal matcast can read; move it out "
+                              "of the folder and build again") from None
+        finished.append(journal)
+    return finished
+
+
+def _writer_pid(path: Path) -> int | None:
+    """The process id in a temp file's or journal's name (``.<name>.<pid>.<hex><suffix>``)."""
+    parts = path.name.split(".")
+    return int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
 
 
 def _remove(paths: Sequence[Path]) -> None:
@@ -109,11 +192,15 @@ def check_writable(folder: Path) -> None:
 
 
 def clean_stale(folder: Path) -> list[Path]:
-    """Remove temp files left by builds that are no longer running; return what was removed."""
+    """Remove temp files left by builds that are no longer running; return what was removed.
+
+    Half-done switches are finished first (:func:`recover`): their temp files are the new
+    versions, not litter.
+    """
+    recover(folder)
     removed = []
     for path in folder.glob(f".*{TMP_SUFFIX}"):
-        parts = path.name.split(".")
-        pid = int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
+        pid = _writer_pid(path)
         if pid is not None and (pid == os.getpid() or _alive(pid)):
             continue
         with contextlib.suppress(OSError):

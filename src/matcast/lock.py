@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from matcast.atomic import explain
+from matcast.atomic import explain, recover
 
 LOCK_NAME = ".matcast.lock"
 
@@ -34,6 +34,9 @@ def folder_lock(folder: Path, on_wait: Callable[[], None] | None = None) -> Iter
                 on_wait()
             while not _try_lock(handle):
                 time.sleep(0.2)
+        # A build killed mid-switch left its journal: finish that switch before anything reads
+        # or writes the folder.
+        recover(folder)
         yield
     finally:
         _unlock(handle)
