@@ -24,7 +24,7 @@ from markupsafe import escape
 from matcast import CompileOptions, CueScript, Style, compile_routine, load_routine
 from matcast.cues import samples_to_seconds
 from matcast.publish.chapters import ChaptersJsonWriter, chapters_json
-from matcast.publish.clock import clock, hhmmss
+from matcast.publish.clock import clock, hhmmss, stamp, whole_seconds
 from matcast.publish.feed import PODCAST_NS, feed_xml, normalise_base_url
 from matcast.publish.notes import show_notes_html, show_notes_page
 from matcast.publish.page import library_page
@@ -108,10 +108,30 @@ def feed(config: LibraryConfig, records: list[EpisodeRecord]) -> bytes:
 @pytest.mark.parametrize(("seconds", "short", "long"), [
     (0, "0:00", "00:00:00"), (59.4, "0:59", "00:00:59"), (59.6, "1:00", "00:01:00"),
     (605, "10:05", "00:10:05"), (3723, "1:02:03", "01:02:03"), (-1, "0:00", "00:00:00"),
+    # Halves round up, everywhere (round() would give 0:00 and 6:38 here, int() 6:38 for both).
+    (0.5, "0:01", "00:00:01"), (398.5, "6:39", "00:06:39"), (398.7, "6:39", "00:06:39"),
 ])
 def test_clock_and_hhmmss(seconds: float, short: str, long: str) -> None:
     assert clock(seconds) == short
     assert hhmmss(seconds) == long
+    assert whole_seconds(seconds) * 1.0 == pytest.approx(
+        sum(int(p) * 60 ** i for i, p in enumerate(reversed(long.split(":")))))
+
+
+def test_stamps_for_spotify() -> None:
+    assert stamp(0, 400) == "00:00" and stamp(398.5, 400) == "06:39"
+    assert stamp(0, 3599.6) == "00:00:00" and stamp(65, 4000) == "00:01:05"
+
+
+def test_the_build_summary_uses_the_same_rounding() -> None:
+    from rich.console import Console
+
+    from matcast.batch import Outcome
+    from matcast.batch_view import summary
+
+    console = Console(record=True, width=200)
+    summary([Outcome("post-run", "skipped", "up to date", duration=398.6)], console)
+    assert "6:39" in console.export_text()
 
 
 # --- chapters ---------------------------------------------------------------------------------

@@ -272,6 +272,7 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
     from matcast.build import Builder, BuildOptions
     from matcast.lock import folder_lock
     from matcast.progress import reporter
+    from matcast.publish.clock import clock as length
     from matcast.routine.loader import load_routine
 
     loaded = [load_routine(resolve_routine(name, library)) for name in names]
@@ -293,7 +294,7 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
                 result = builder.build(routine, options)
                 progress.finish()
                 if not quiet:
-                    typer.echo(f"{result.mp3}  {clock(round(result.duration_seconds * 44_100))}"
+                    typer.echo(f"{result.mp3}  {length(result.duration_seconds)}"
                                f"  {result.mp3_bytes / 1e6:.1f} MB  "
                                f"({result.speech.rendered} lines spoken, "
                                f"{result.speech.cached} from cache)")
