@@ -28,6 +28,7 @@ from matcast.publish.clock import clock, hhmmss, stamp, whole_seconds
 from matcast.publish.feed import PODCAST_NS, feed_xml, normalise_base_url
 from matcast.publish.notes import show_notes_html, show_notes_page
 from matcast.publish.page import library_page
+from matcast.publish.plain import plain_text
 from matcast.publish.records import EpisodeRecord, PoseNote
 from matcast.routine.library_config import LibraryConfig
 
@@ -423,3 +424,62 @@ def test_library_page_escapes_markup(config: LibraryConfig, records: list[Episod
 
 def test_library_page_is_deterministic(config: LibraryConfig, records: list[EpisodeRecord]) -> None:
     assert library_page(config, records, None) == library_page(config, records[::-1], None)
+
+
+# --- plain text -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "plain"), [
+    ("Keep it <b>soft</b> & easy", "Keep it soft & easy"),
+    ("<script>alert(1)</script> & \"quotes\"", "alert(1) & \"quotes\""),
+    ("a < b, b > a, Q&A, R&D; -> on", "a < b, b > a, Q&A, R&D; -> on"),
+    ("Tom &amp; Jerry &lt;3 &#169;", "Tom & Jerry <3 ©"),
+    ("&lt;i&gt;no&lt;/i&gt; tags <!-- hidden --> here", "no tags  here"),
+    ("&amp;copy; and &amp;lt stay text", "＆copy; and ＆lt stay text"),
+    ("an open <tag never closed", "an open ‹tag never closed"),
+    ("two\nlines", "two\nlines"),
+])
+def test_plain_text(text: str, plain: str) -> None:
+    assert plain_text(text) == plain
+
+
+def test_plain_text_reads_the_same_as_html_and_as_text() -> None:
+    """What an HTML reader shows of the result is the result itself."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.shown: list[str] = []
+            self.markup = False
+
+        def handle_data(self, data: str) -> None:
+            self.shown.append(data)
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            self.markup = True
+
+        handle_endtag = handle_comment = handle_decl = handle_starttag  # type: ignore[assignment]
+
+    for text in (EVIL, EVIL_TIP, "a < b &amp;copy; <!--x--> &lt;b&gt;bold&lt;/b&gt; <i", "x&amp;y"):
+        parser = Text()
+        parser.feed(plain_text(text))
+        parser.close()
+        assert not parser.markup, text
+        assert "".join(parser.shown) == plain_text(text), text
+
+
+def test_feed_descriptions_are_plain_text(config: LibraryConfig,
+                                          records: list[EpisodeRecord]) -> None:
+    marked = dataclasses.replace(records[0], description="Hips <b>and</b> &amp; hamstrings")
+    xml = feed_xml(config.model_copy(update={"description": "Yoga <i>for</i> runners."}),
+                   [marked], BASE, IMAGE)
+    channel = ElementTree.fromstring(xml).find("channel")
+    assert channel is not None
+    itunes = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+    assert channel.findtext("description") == "Yoga for runners."
+    assert channel.findtext(f"{itunes}summary") == "Yoga for runners."
+    item = channel.find("item")
+    assert item is not None
+    assert (item.findtext("description") or "").startswith("Hips and & hamstrings")
+    assert item.findtext(f"{itunes}summary", "").startswith("Hips and & hamstrings")

@@ -18,6 +18,7 @@ from lxml import etree
 from matcast.publish.chapters import CHAPTERS_MIME
 from matcast.publish.clock import hhmmss
 from matcast.publish.notes import show_notes_html
+from matcast.publish.plain import plain_text
 from matcast.publish.records import EpisodeRecord
 from matcast.routine.library_config import LibraryConfig
 
@@ -99,7 +100,7 @@ def feed_xml(config: LibraryConfig, records: Sequence[EpisodeRecord], base_url: 
     fg.register_extension("itunes_explicit", ItunesExplicitExtension)
 
     fg.title(config.title)
-    fg.description(config.description)
+    fg.description(plain_text(config.description))
     fg.link(href=config.website or base, rel="alternate")
     fg.language(config.language)
     fg.generator("matcast")
@@ -113,7 +114,7 @@ def feed_xml(config: LibraryConfig, records: Sequence[EpisodeRecord], base_url: 
         fg.image(url=image_url, title=config.title, link=config.website or base)
         fg.podcast.itunes_image(image_url)
     fg.podcast.itunes_category("Health & Fitness", "Fitness")
-    fg.podcast.itunes_summary(config.description)
+    fg.podcast.itunes_summary(plain_text(config.description))
     fg.podcast.itunes_type("episodic")
 
     for record in episodes:
@@ -123,14 +124,14 @@ def feed_xml(config: LibraryConfig, records: Sequence[EpisodeRecord], base_url: 
         entry.link(href=f"{base}{record.slug}.html")
         entry.enclosure(f"{base}{record.slug}.mp3", str(record.mp3_bytes), "audio/mpeg")
         entry.pubDate(_utc(record.published))
-        entry.description(record.description or record.title)
+        entry.description(plain_text(record.description or record.title))
         entry.content(show_notes_html(record))
         entry.podcast.itunes_author(record.author)
         entry.podcast.itunes_duration(hhmmss(record.duration))
         entry.podcast.itunes_episode(record.number)
         entry.podcast.itunes_episode_type("full")
         if record.description:
-            entry.podcast.itunes_summary(record.description)
+            entry.podcast.itunes_summary(plain_text(record.description))
         entry.podcastindex.chapters(f"{base}{record.slug}.chapters.json")
         entry.podcastindex.transcript(f"{base}{record.slug}.vtt", TRANSCRIPT_MIME)
 
