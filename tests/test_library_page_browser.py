@@ -93,8 +93,8 @@ def test_library_page_plays_and_seeks(browser: Any,
         assert articles.count() == len(records)
         for i in range(len(records)):
             assert articles.nth(i).locator("audio").count() == 1
-        # Newest first: post-run, then thunderbolt.
-        shown = sorted(records, key=lambda r: -r.number)
+        # In the library's order: thunderbolt, then post-run.
+        shown = records
         page.wait_for_function(
             "() => [...document.querySelectorAll('audio')].every(a => a.readyState >= 1)",
             timeout=10_000)

@@ -69,7 +69,7 @@ def make_record(slug: str, routine: str = "post-run", *, number: int = 1,
         guid=f"urn:uuid:00000000-0000-4000-8000-{number:012d}",
         published=dt.datetime(2025, 3, day, 7, 30, tzinfo=dt.UTC),
         mp3_bytes=1_000_000 + number, duration=script.duration_seconds, script=script,
-        poses=poses, style=str(script.options["style"]), level=str(script.options["level"]),
+        poses=poses, style=str(script.options["style"]), level=str(loaded.routine.level),
         minutes=None,
     )
     return dataclasses.replace(record, **changes)  # type: ignore[arg-type]
@@ -362,8 +362,12 @@ def test_library_page(config: LibraryConfig, records: list[EpisodeRecord]) -> No
     # Self-contained: nothing absolute, nothing fetched.
     assert not re.search(r"""(?:src|href)=["'](?:https?:)?//""", page)
     assert "fetch(" not in page and "XMLHttpRequest" not in page
+    # In the order given (the library's), not by number or date.
     articles = re.findall(r'<article id="([^"]+)"', page)
-    assert articles == ["post-run-flow", "thunderbolt", "post-run"]
+    assert articles == ["post-run", "thunderbolt", "post-run-flow"]
+    # The level the routine is written for, not the build's default.
+    metas = re.findall(r'<p class="meta">([^<]*)</p>', page)[1:]
+    assert [m.split(" · ")[2] for m in metas] == ["all levels", "beginner", "all levels"]
     for record in records:
         assert f'<audio controls preload="metadata" src="{record.slug}.mp3"></audio>' in page
         assert f'href="{record.slug}.html"' in page
@@ -381,7 +385,7 @@ def test_timeline_svg_has_a_band_per_pose(config: LibraryConfig,
     svgs = _svgs(page)
     assert len(svgs) == len(records)
     ns = "{http://www.w3.org/2000/svg}"
-    for svg, record in zip(svgs, sorted(records, key=lambda r: -r.number), strict=True):
+    for svg, record in zip(svgs, records, strict=True):
         rects = list(svg.iter(f"{ns}rect"))
         pose_bands = [r for r in rects if r.get("class") == "pose-band"]
         assert len(pose_bands) == sum(c.pose is not None for c in record.script.chapters)
@@ -423,7 +427,9 @@ def test_library_page_escapes_markup(config: LibraryConfig, records: list[Episod
 
 
 def test_library_page_is_deterministic(config: LibraryConfig, records: list[EpisodeRecord]) -> None:
-    assert library_page(config, records, None) == library_page(config, records[::-1], None)
+    assert library_page(config, records, None) == library_page(config, list(records), None)
+    reordered = library_page(config, records[::-1], None)
+    assert re.findall(r'<article id="([^"]+)"', reordered) == [r.slug for r in records[::-1]]
 
 
 # --- plain text -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from lxml import etree
 
 from matcast.publish.chapters import CHAPTERS_MIME
 from matcast.publish.clock import hhmmss
+from matcast.publish.files import FEED
 from matcast.publish.notes import show_notes_html
 from matcast.publish.plain import plain_text
 from matcast.publish.records import EpisodeRecord
@@ -75,6 +76,12 @@ def newest_first(records: Sequence[EpisodeRecord]) -> list[EpisodeRecord]:
 def normalise_base_url(base_url: str) -> str:
     """The base URL with exactly one trailing slash, so ``base + name`` is a file in it."""
     return base_url.rstrip("/") + "/"
+
+
+def feed_url(base_url: str) -> str:
+    """Where the feed itself will be: its ``atom:link rel="self"``, and the seed of the
+    podcast's GUID."""
+    return normalise_base_url(base_url) + FEED
 
 
 def _utc(when: dt.datetime) -> dt.datetime:
