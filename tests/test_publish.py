@@ -23,14 +23,22 @@ from markupsafe import escape
 
 from matcast import CompileOptions, CueScript, Style, compile_routine, load_routine
 from matcast.cues import samples_to_seconds
-from matcast.publish.chapters import ChaptersJsonWriter, chapters_json
+from matcast.publish.chapters import (
+    TITLE_LIMIT,
+    ChaptersJsonWriter,
+    chapter_stamps,
+    chapters_json,
+    short_title,
+)
 from matcast.publish.clock import clock, hhmmss, stamp, whole_seconds
-from matcast.publish.feed import PODCAST_NS, feed_xml, normalise_base_url
+from matcast.publish.feed import PODCAST_NS, PSC_NS, description_text, feed_xml, normalise_base_url
+from matcast.publish.history import episode_guid, podcast_guid
 from matcast.publish.notes import show_notes_html, show_notes_page
 from matcast.publish.page import library_page
 from matcast.publish.plain import plain_text
 from matcast.publish.records import EpisodeRecord, PoseNote
 from matcast.routine.library_config import LibraryConfig
+from node_tools import run_node
 
 LIBRARY = Path(__file__).resolve().parents[1] / "routines"
 BASE = "https://example.org/yoga/"
@@ -256,8 +264,15 @@ def test_feedparser_reads_every_episode(feed: bytes, records: list[EpisodeRecord
         # of their attributes.
         assert entry.podcast_chapters == {"url": f"{BASE}{record.slug}.chapters.json",
                                           "type": "application/json+chapters"}
+        # Time-coded, so "captions"; in the show's language.
         assert entry.podcast_transcript == {"url": f"{BASE}{record.slug}.vtt",
-                                            "type": "text/vtt"}
+                                            "type": "text/vtt", "language": "en-GB",
+                                            "rel": "captions"}
+        # Podlove Simple Chapters, which feedparser knows.
+        stamps = chapter_stamps(record.script)
+        assert [(c.start, c.title) for c in entry.psc_chapters.chapters] == [
+            (s.npt, s.title) for s in stamps]
+        assert stamps[0].npt == "00:00:00.000"
         assert "Focus:" in entry.content[0].value
 
 
@@ -319,8 +334,17 @@ def test_show_notes_fragment_lists_poses(records: list[EpisodeRecord]) -> None:
     assert not html.lstrip().startswith("<!DOCTYPE")
     for focus in record.focus:
         assert focus in html
-    positions = [html.index(f"{clock(p.start)} {escape(p.name)}") for p in record.poses]
-    assert positions == sorted(positions)
+    # Every chapter on a line of its own, "00:00 Introduction" first (Spotify's chapters).
+    lines = re.search(r'<p class="chapter-lines"><strong>Chapters</strong><br>\n(.*?)\n</p>',
+                      html, re.S)
+    assert lines is not None
+    assert [line.removesuffix("<br>") for line in lines.group(1).splitlines()] == [
+        f"{stamp(samples_to_seconds(c.start), record.duration)} {escape(c.title)}"
+        for c in record.script.chapters]
+    assert lines.group(1).startswith("00:00 Introduction<br>")
+    at = 0
+    for pose in record.poses:  # in order (a pose may come twice)
+        at = html.index(f"<strong>{escape(pose.name)}</strong>", at) + 1
     assert "Vajrasana" in html
     for pose in record.poses:
         for text in (*pose.tips, *pose.cautions):
@@ -489,3 +513,117 @@ def test_feed_descriptions_are_plain_text(config: LibraryConfig,
     assert item is not None
     assert (item.findtext("description") or "").startswith("Hips and & hamstrings")
     assert item.findtext(f"{itunes}summary", "").startswith("Hips and & hamstrings")
+
+
+# --- channel tags, chapters for Spotify, the Podcast Index's parser ----------------------------
+
+
+def _channel(xml: bytes) -> ElementTree.Element:
+    channel = ElementTree.fromstring(xml).find("channel")
+    assert channel is not None
+    return channel
+
+
+def test_channel_tags_a_modern_host_writes(feed: bytes, records: list[EpisodeRecord]) -> None:
+    channel = _channel(feed)
+    atom = "{http://www.w3.org/2005/Atom}"
+    (self_link,) = channel.findall(f"{atom}link")
+    assert self_link.attrib == {"href": f"{BASE}feed.xml", "rel": "self",
+                                "type": "application/rss+xml"}
+    assert channel.findtext("link") == BASE
+    # UUIDv5 of the feed URL without its scheme, unless published.yaml has one.
+    assert channel.findtext(f"{{{PODCAST_NS}}}guid") == podcast_guid(f"{BASE}feed.xml")
+    locked = channel.find(f"{{{PODCAST_NS}}}locked")
+    assert locked is not None and locked.text == "yes"
+    assert locked.get("owner") == "ana@example.org"
+    # The year of the first episode.
+    assert channel.findtext("copyright") == "© 2025 Ana Author"
+
+
+def test_the_podcast_guid_and_copyright_can_be_given(config: LibraryConfig,
+                                                     records: list[EpisodeRecord]) -> None:
+    show = podcast_guid("https://old-host.example/feed")
+    xml = feed_xml(config.model_copy(update={"copyright": "CC BY 4.0 Ana"}), records, BASE,
+                   None, show)
+    channel = _channel(xml)
+    assert channel.findtext(f"{{{PODCAST_NS}}}guid") == show
+    assert channel.findtext("copyright") == "CC BY 4.0 Ana"
+
+
+def test_no_owner_and_no_lock_without_an_email(records: list[EpisodeRecord]) -> None:
+    xml = feed_xml(LibraryConfig(), records, BASE, None)
+    channel = _channel(xml)
+    assert channel.find(f"{{{PODCAST_NS}}}locked") is None
+    assert b"itunes:owner" not in xml
+    assert channel.findtext(f"{{{PODCAST_NS}}}guid") == podcast_guid(f"{BASE}feed.xml")
+
+
+def test_a_feed_needs_every_guid(config: LibraryConfig, records: list[EpisodeRecord]) -> None:
+    with pytest.raises(ValueError, match="GUID"):
+        feed_xml(config, [dataclasses.replace(records[0], guid="")], BASE, None)
+
+
+def test_descriptions_carry_chapter_lines_spotify_reads(feed: bytes,
+                                                        records: list[EpisodeRecord]) -> None:
+    """Spotify's rules: the first at 00:00, at least three, one per line, "{timestamp} {title}",
+    in time order, titles under 40 characters."""
+    by_guid = {r.guid: r for r in records}
+    for item in _channel(feed).iter("item"):
+        record = by_guid[item.findtext("guid") or ""]
+        text = item.findtext("description") or ""
+        assert text == description_text(record)
+        assert text.startswith(plain_text(record.description))
+        lines = [line for line in text.splitlines() if re.match(r"\d\d:\d\d(:\d\d)? ", line)]
+        assert len(lines) == len(record.script.chapters) >= 3
+        assert lines[0] == "00:00 Introduction"
+        stamps = [line.split(" ", 1)[0] for line in lines]
+        assert stamps == sorted(stamps)
+        assert all(len(line.split(" ", 1)[1]) <= TITLE_LIMIT for line in lines)
+        psc = item.find(f"{{{PSC_NS}}}chapters")
+        assert psc is not None and psc.get("version") == "1.2"
+        assert [c.get("title") for c in psc] == [line.split(" ", 1)[1] for line in lines]
+
+
+def test_long_chapter_titles_are_cut_at_a_word() -> None:
+    long = "Extended side angle with a bind and the top arm overhead, slowly"
+    short = short_title(long)
+    assert len(short) <= TITLE_LIMIT and short.endswith("…")
+    assert short == "Extended side angle with a bind and…"
+    assert short_title("Forward fold") == "Forward fold"
+    assert short_title("x" * 60) == "x" * 39 + "…"
+    assert short_title("  spaced\n  out ") == "spaced out"
+
+
+def test_the_podcast_index_parser_reads_the_feed(feed: bytes, records: list[EpisodeRecord],
+                                                 tmp_path: Path) -> None:
+    """podcast-partytime, the parser the Podcast Index runs, under node (skipped without)."""
+    path = tmp_path / "feed.xml"
+    path.write_bytes(feed)
+    parsed = run_node("partytime.cjs", path)
+    assert parsed["warnings"] == []
+    show = parsed["feed"]
+    assert show["title"] == "Mat & more"
+    assert show["guid"] == podcast_guid(f"{BASE}feed.xml")
+    assert show["locked"] is True and show["podcastOwner"] == "ana@example.org"
+    assert show["pc20support"] == {"1": ["locked", "transcript", "chapters"], "3": ["guid"]}
+    assert show["owner"] == {"name": "Ana Author", "email": "ana@example.org"}
+    assert show["pubsub"]["self"] == f"{BASE}feed.xml"
+    assert show["copyright"] == "© 2025 Ana Author"
+    by_guid = {r.guid: r for r in records}
+    assert sorted(item["guid"] for item in show["items"]) == sorted(by_guid)
+    for item in show["items"]:
+        record = by_guid[item["guid"]]
+        assert item["enclosure"]["url"] == f"{BASE}{record.slug}.mp3"
+        assert item["duration"] == whole_seconds(record.duration)
+        assert item["podcastChapters"] == {"url": f"{BASE}{record.slug}.chapters.json",
+                                           "type": "application/json+chapters"}
+        assert item["podcastTranscripts"] == [{"url": f"{BASE}{record.slug}.vtt",
+                                               "type": "text/vtt", "language": "en-GB",
+                                               "rel": "captions"}]
+
+
+def test_episode_guids_in_a_published_feed_are_derived(config: LibraryConfig) -> None:
+    show = podcast_guid(f"{BASE}feed.xml")
+    record = make_record("post-run", guid=episode_guid(show, "post-run"))
+    parsed = feedparser.parse(feed_xml(config, [record], BASE, None, show))
+    assert parsed.entries[0].id == episode_guid(show, "post-run")

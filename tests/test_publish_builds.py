@@ -5,6 +5,7 @@ GUIDs, numbers and dates; without published.yaml the GUIDs still agree (they are
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -12,8 +13,11 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from mutagen.id3 import ID3
 
+from node_tools import run_node
 from test_batch import build_all, make_library
+from vtt_check import webvtt_problems
 
 EMAIL = "owner@example.org"
 
@@ -70,9 +74,14 @@ def test_two_clean_builds_give_the_same_guids_and_dates(first: Site, second: Sit
     assert set(one) == {"rest", "rest-flow", "knees"}
     assert one == two
     assert len({guid for guid, _, _ in one.values()}) == 3
-    # The copy of the history was read, not rewritten.
-    assert (first.library / "published.yaml").read_bytes() == (
-        second.library / "published.yaml").read_bytes()
+    # The copy of the history was read, not rewritten; both feeds carry its podcast:guid.
+    history = (first.library / "published.yaml").read_text()
+    assert history == (second.library / "published.yaml").read_text()
+    show = re.search(r"^podcast_guid: (\S+)$", history, re.M)
+    assert show is not None
+    for site in (first, second):
+        assert f"<podcast:guid>{show.group(1)}</podcast:guid>" in (
+            site.out / "feed.xml").read_text()
 
 
 def test_numbers_and_distinct_dates_follow_the_library_order(first: Site) -> None:
@@ -105,3 +114,22 @@ def test_guids_are_derived_even_without_the_history(tmp_path: Path, first: Site,
     assert {slug: guid for slug, (guid, _, _) in one.items()} == {
         slug: guid for slug, (guid, _, _) in again.items()}
     assert (library / "published.yaml").is_file()
+
+
+def test_every_validator_passes_on_the_built_library(first: Site) -> None:
+    """The Podcast Index's parser reads the feed with no warning (owner, self link, guid all
+    there), every transcript is valid WebVTT, every MP3 has its chapters in time order."""
+    parsed = run_node("partytime.cjs", first.out / "feed.xml")
+    assert parsed["warnings"] == []
+    show = parsed["feed"]
+    assert show["owner"]["email"] == EMAIL and show["podcastOwner"] == EMAIL
+    assert show["pubsub"]["self"] == "https://example.org/pod/feed.xml"
+    assert show["guid"] and len(show["items"]) == 3
+    transcripts = sorted(first.out.glob("*.vtt"))
+    assert len(transcripts) == 3
+    for path in transcripts:
+        assert webvtt_problems(path.read_text(encoding="utf-8")) == [], path.name
+    assert all(r["errors"] == [] for r in run_node("webvtt.cjs", *transcripts).values())
+    for mp3 in sorted(first.out.glob("*.mp3")):
+        starts = [frame.start_time for frame in ID3(mp3).getall("CHAP")]
+        assert len(starts) >= 3 and starts == sorted(starts), mp3.name

@@ -99,7 +99,8 @@ def publish(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[Epi
     note = ""
     if base_url and records:
         base = base_url if base_url.endswith("/") else base_url + "/"
-        outputs[out_dir / FEED] = feed_xml(config, records, base, base + cover_name)
+        outputs[out_dir / FEED] = feed_xml(config, records, base, base + cover_name,
+                                           history.podcast_guid)
         if not config.email:
             warnings.append(
                 f"{FEED} has no owner e-mail (itunes:owner, podcast:locked): set email: in "
