@@ -37,6 +37,7 @@ from matcast.publish.notes import show_notes_html, show_notes_page
 from matcast.publish.page import library_page
 from matcast.publish.plain import plain_text
 from matcast.publish.records import EpisodeRecord, PoseNote
+from matcast.publish.timeline import timeline
 from matcast.routine.library_config import LibraryConfig
 from node_tools import run_node
 
@@ -395,9 +396,10 @@ def test_library_page(config: LibraryConfig, records: list[EpisodeRecord]) -> No
     for record in records:
         assert f'<audio controls preload="metadata" src="{record.slug}.mp3"></audio>' in page
         assert f'href="{record.slug}.html"' in page
-        for chapter in record.script.chapters:
+        for number, chapter in enumerate(record.script.chapters, start=1):
             start = samples_to_seconds(chapter.start)
-            assert f'data-start="{start}">{clock(start)} {escape(chapter.title)}</button>' in page
+            assert (f'data-start="{start}"><span class="chapter-no">{number}</span> '
+                    f'{clock(start)} {escape(chapter.title)}</button>') in page
         for text in record.script.speech_texts():
             assert str(escape(text)) in page
     assert page.count("<details>") == len(records)
@@ -627,3 +629,15 @@ def test_episode_guids_in_a_published_feed_are_derived(config: LibraryConfig) ->
     record = make_record("post-run", guid=episode_guid(show, "post-run"))
     parsed = feedparser.parse(feed_xml(config, [record], BASE, None, show))
     assert parsed.entries[0].id == episode_guid(show, "post-run")
+
+
+def test_timeline_labels_are_whole_titles_or_numbers(records: list[EpisodeRecord]) -> None:
+    for record in records:
+        bands = timeline(record.script).bands
+        for number, band in enumerate(bands, start=1):
+            assert band.number == number and len(band.labels) == 3
+            assert all(label in ("", band.title, str(number)) for label in band.labels)
+            # A wider layout never shows less than a narrower one.
+            ranks = [("", str(number), band.title).index(label) for label in band.labels]
+            assert ranks == sorted(ranks)
+        assert any(band.labels[0] for band in bands)
