@@ -250,15 +250,16 @@ def build(
     base_url: Annotated[str | None, typer.Option(
         "--base-url", help="With --all: where the output folder is served (feed links).")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")
-                     ] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Print nothing but warnings and errors.")] = False,
     allow_long: AllowLongOpt = False,
     library: LibraryOpt = None,
 ) -> None:
     """Render routines to <slug>.mp3 with <slug>.cues.json, .vtt and .chapters.json beside it.
 
     With --all, build every routine and variant of the library in parallel (only what changed),
-    then write show notes, index.html and feed.xml.
+    then write show notes, index.html and feed.xml, and record the number and date of each newly
+    published episode in the library's published.yaml (commit it with the routines).
     """
     _check_bitrate(bitrate)
     sound = {"bed": bed, "bed_level": bed_level, "cues": cues}
