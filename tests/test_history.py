@@ -151,3 +151,11 @@ def test_library_order_names_routines_of_the_library(tmp_path: Path) -> None:
     assert "library.yaml:1:" in message and "order[1]: no routine named 'post-rn'" in message
     assert "did you mean 'post-run'?" in message
     assert "order[2]: 'post-run' is listed twice" in message
+
+
+def test_a_killed_writes_temp_file_is_removed(tmp_path: Path) -> None:
+    stale = tmp_path / ".published.yaml.999999999.abcd1234.matcast-tmp"
+    stale.write_text("half")
+    save_history(tmp_path, record(History(), [("a", 1)], {}, NOW, FEED))
+    assert not stale.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["published.yaml"]

@@ -274,14 +274,14 @@ def _legacy_date(value: Any) -> dt.datetime | None:
 def save_history(library: Path, history: History) -> bool:
     """Write ``published.yaml`` (atomically) if its text changed; True if it was written.
     Raises OutputError when it cannot be written."""
-    from matcast.atomic import write_atomic
+    from matcast.atomic import clean_stale, write_atomic
 
     path = history_path(library)
     text = history.to_yaml().encode("utf-8")
-    try:
+    with contextlib.suppress(OSError):
         if path.read_bytes() == text:
             return False
-    except OSError:
-        pass
+    # A build killed while writing it left a hidden temp file in the library: not for git.
+    clean_stale(library)
     write_atomic(path, text)
     return True
