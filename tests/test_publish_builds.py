@@ -50,7 +50,7 @@ def second(tmp_path_factory: pytest.TempPathFactory, first: Site, cache: Path) -
     library = tmp_path_factory.mktemp("machine-b") / "checkout" / "routines"
     shutil.copytree(first.library, library)
     out = library.parents[1] / "public" / "site"
-    return Site(library, out, build_all(library, out, cache))
+    return Site(library, out, build_all(library, out, cache, "--jobs", "1"))
 
 
 def items(site: Site) -> dict[str, tuple[str, str, str]]:
@@ -107,7 +107,8 @@ def test_guids_are_derived_even_without_the_history(tmp_path: Path, first: Site,
     (library / "published.yaml").unlink()
     config = library / "library.yaml"
     config.write_text(config.read_text().replace(f"email: {EMAIL}\n", ""))
-    site = Site(library, tmp_path / "out", build_all(library, tmp_path / "out", cache))
+    site = Site(library, tmp_path / "out",
+                build_all(library, tmp_path / "out", cache, "--jobs", "1"))
     assert site.result.returncode == 0, site.result.stderr
     assert "warning: feed.xml has no owner e-mail" in site.result.stderr
     one, again = items(first), items(site)
