@@ -11,11 +11,12 @@ import pytest
 from matcast.compiler import CompileOptions, compile_routine, estimate
 from matcast.cues import SAMPLE_RATE, CueScript, EventKind, Side
 from matcast.errors import UsageError
+from matcast.library import routine_paths
 from matcast.routine.loader import LoadedRoutine, load_routine
 from matcast.routine.model import Level, Pace, Style
 
 LIBRARY = Path(__file__).resolve().parents[1] / "routines"
-ROUTINES = sorted(p.stem for p in LIBRARY.glob("*.yaml") if p.stem != "library")
+ROUTINES = sorted(p.stem for p in routine_paths(LIBRARY))
 
 
 def holds_of(script: CueScript) -> dict[tuple[str, Side | None], list[int]]:

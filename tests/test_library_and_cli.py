@@ -14,6 +14,7 @@ import yaml
 
 from matcast.cli import format_table
 from matcast.compiler import compile_routine
+from matcast.library import routine_paths
 from matcast.routine.schema import SCHEMA_FILES, schema_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +30,7 @@ def test_shipped_schema_is_up_to_date(name: str) -> None:
 def test_every_shipped_file_validates_against_the_schema(library: Path) -> None:
     routine_schema = json.loads((ROOT / "schema" / "routine.schema.json").read_text())
     pose_schema = json.loads((ROOT / "schema" / "pose.schema.json").read_text())
-    routines = sorted(p for p in library.glob("*.yaml") if p.stem != "library")
+    routines = routine_paths(library)
     poses = sorted((library / "poses").glob("*.yaml"))
     assert len(routines) >= 8 and len(poses) >= 14
     for path, schema in [*((p, routine_schema) for p in routines),

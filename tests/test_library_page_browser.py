@@ -6,6 +6,7 @@ Uses Playwright driving Debian's chromium (Playwright's own browsers cannot be d
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from matcast import Style
 from matcast.audio.ffmpeg import encode_mp3
 from matcast.cues import SAMPLE_RATE, samples_to_seconds
 from matcast.publish.page import library_page
@@ -93,8 +95,8 @@ def test_library_page_plays_and_seeks(browser: Any,
         assert articles.count() == len(records)
         for i in range(len(records)):
             assert articles.nth(i).locator("audio").count() == 1
-        # Newest first: post-run, then thunderbolt.
-        shown = sorted(records, key=lambda r: -r.number)
+        # In the library's order: thunderbolt, then post-run.
+        shown = records
         page.wait_for_function(
             "() => [...document.querySelectorAll('audio')].every(a => a.readyState >= 1)",
             timeout=10_000)
@@ -123,5 +125,73 @@ def test_library_page_plays_and_seeks(browser: Any,
         assert current_times()[1] == pytest.approx(second, abs=0.5)
         page.wait_for_timeout(300)  # let timeupdate move the playhead and any late error arrive
         assert errors == []
+    finally:
+        page.close()
+
+
+LABELS = """() => [...document.querySelectorAll('.timeline')].map((timeline) => {
+  const box = timeline.getBoundingClientRect();
+  const shown = (selector) => [...timeline.querySelectorAll(selector)]
+    .filter((el) => el.checkVisibility());
+  const info = (el) => {
+    const r = el.getBoundingClientRect();
+    return {text: el.textContent, chapter: el.dataset.chapter || null,
+            font: parseFloat(getComputedStyle(el).fontSize), height: r.height,
+            left: r.left, right: r.right, clipped: el.scrollWidth > el.clientWidth};
+  };
+  return {width: box.width, left: box.left, right: box.right,
+          bands: shown('.tl-band').map(info), sides: shown('.tl-side').map(info),
+          ticks: shown('.tl-tick').map(info),
+          titles: [...timeline.querySelectorAll('.seek title')].map((t) => t.textContent)};
+})"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_timeline_labels_are_readable(browser: Any, site: tuple[Path, list[EpisodeRecord]],
+                                      width: int) -> None:
+    """At phone width (390 px) and on a desktop: every label shown is at least 11 px tall, is
+    not cut off, and is a chapter's whole title or its number; the axis labels stay inside the
+    timeline and apart. A hold and a flow session, whose chapters are short."""
+    out, _ = site
+    records = [make_record("post-run", number=1), make_record("post-run-flow", number=2,
+                                                              style=Style.flow),
+               make_record("thunderbolt", "thunderbolt", number=3)]
+    page_file = out / "labels.html"
+    page_file.write_text(library_page(LibraryConfig(), records, None), encoding="utf-8")
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(page_file.as_uri())
+        timelines = page.evaluate(LABELS)
+        assert len(timelines) == len(records)
+        for timeline, record in zip(timelines, records, strict=True):
+            titles = [c.title for c in record.script.chapters]
+            assert timeline["width"] >= 300
+            assert timeline["bands"], f"no chapter label at all at {width} px"
+            for label in [*timeline["bands"], *timeline["sides"], *timeline["ticks"]]:
+                assert label["font"] >= 11 and label["height"] >= 11, label
+                assert not label["clipped"], label
+                assert not label["text"].endswith("…"), label
+            for label in timeline["bands"]:
+                number = int(label["chapter"])
+                assert label["text"] in (titles[number - 1], str(number)), label
+            for label in timeline["sides"]:
+                assert label["text"] in ("R", "L")
+            ticks = timeline["ticks"]
+            assert len(ticks) >= 3 and ticks[0]["text"] == "0:00"
+            for tick in ticks:
+                assert timeline["left"] - 0.5 <= tick["left"] < tick["right"] <= (
+                    timeline["right"] + 0.5), tick
+            for before, after in itertools.pairwise(ticks):
+                assert before["right"] + 4 <= after["left"], (before, after)
+        # The chapter list is numbered like the bands.
+        first = page.locator("article").first.locator(".chapters button")
+        assert first.count() == len(records[0].script.chapters)
+        assert first.nth(3).locator(".chapter-no").inner_text() == "4"
+        # The routine's level, not the build's default.
+        assert "beginner" in page.locator("article").nth(2).locator(".meta").inner_text()
+        if width >= 1000:
+            # On a desktop the flow's long final relaxation is named in full.
+            flow = timelines[1]["bands"]
+            assert "Final relaxation" in [label["text"] for label in flow]
     finally:
         page.close()

@@ -14,7 +14,6 @@ cache (its writes are atomic). One failing routine or episode does not stop the 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import json
 import multiprocessing
@@ -24,11 +23,10 @@ import queue
 import threading
 import time
 import traceback
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,7 +34,7 @@ from matcast import __version__
 from matcast.atomic import set_commit_guard, write_atomic
 from matcast.errors import MatcastError, RoutineError
 from matcast.library import LIBRARY_CONFIG as CONFIG_FILE
-from matcast.library import routine_paths
+from matcast.library import in_library_order, routine_paths
 
 MANIFEST = "manifest.json"
 """The manifest's file name in the output folder."""
@@ -81,9 +79,7 @@ class EpisodeJob:
     key: str
     """Hash of everything the episode depends on."""
     number: int = 0
-    published: str = ""
-    guid: str = ""
-    """Assigned at first publication and kept: podcast apps know the episode by it."""
+    """Its episode number, kept in the library's published.yaml (the MP3's track)."""
     seconds: float = 0.0
     """Expected length: the longest episodes start first, so no worker idles at the end."""
 
@@ -109,7 +105,7 @@ class Manifest:
     routines: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Routine file -> {"inputs": {file: sha256}, "episodes": [{slug, title, variant}]}."""
     episodes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Slug -> {routine, key, number, published, title, variant, files, mp3_bytes, duration}."""
+    """Slug -> {routine, key, number, title, variant, files, mp3_bytes, duration}."""
     publish: str = ""
     """Hash of what the feed and the library page were last made from."""
     config: dict[str, str] = field(default_factory=dict)
@@ -149,7 +145,7 @@ def library_defaults(library: Path, manifest: Manifest) -> dict[str, Any]:
     path = library / CONFIG_FILE
     digest = _file_digest(path) or ""
     cached = manifest.config
-    if cached.get("digest") == digest and "album" in cached:
+    if cached.get("digest") == digest and "album" in cached and "order" in cached:
         defaults = dict(cached.get("defaults", {}))
     else:
         if path.is_file():
@@ -163,7 +159,9 @@ def library_defaults(library: Path, manifest: Manifest) -> dict[str, Any]:
         defaults = {"album": config.title,
                     "voice": config.voice.model_dump(mode="json") if config.voice else None,
                     "sound": config.sound.model_dump(mode="json") if config.sound else None}
-        manifest.config = {"digest": digest, "album": config.title, "defaults": defaults}
+        # The order is kept apart from the defaults: reordering the library rebuilds nothing.
+        manifest.config = {"digest": digest, "album": config.title, "defaults": defaults,
+                           "order": list(config.order)}
     bed = (defaults.get("sound") or {}).get("bed")
     if bed and bed not in ("rain", "ocean", "none"):
         defaults["bed_file"] = _file_digest(library / bed)
@@ -199,12 +197,13 @@ class Plan:
 
 
 def plan(library: Path, out_dir: Path, manifest: Manifest, settings: BatchSettings,
-         force: bool = False) -> Plan:
-    """Work out every episode of the library and which ones need building."""
+         force: bool = False, order: Sequence[str] = ()) -> Plan:
+    """Work out every episode of the library, in the library's ``order`` (library.yaml's), and
+    which ones need building."""
     fingerprint = settings.fingerprint()
     result = Plan()
     owners: dict[str, str] = {}
-    for path in routine_paths(library):
+    for path in in_library_order(routine_paths(library), order):
         name = path.name
         try:
             inputs, episodes = _routine_episodes(library, path, manifest.routines.get(name))
@@ -238,20 +237,19 @@ def plan(library: Path, out_dir: Path, manifest: Manifest, settings: BatchSettin
                                                entry.get("duration"), entry.get("mp3_bytes")))
             else:
                 result.todo.append(job)
-    # Episode numbers: kept for episodes published before, new ones numbered in order.
-    used = [int(e["number"]) for e in manifest.episodes.values() if "number" in e]
-    next_number = max(used, default=0) + 1
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    # Episode numbers: kept in the library's published.yaml; new ones numbered in library order.
     numbered = []
-    for job in result.todo:
-        entry = manifest.episodes.get(job.slug, {})
-        number = entry.get("number")
-        if number is None:
-            number, next_number = next_number, next_number + 1
-        numbered.append(EpisodeJob(job.slug, job.title, job.routine, job.variant, job.key,
-                                   int(number), entry.get("published", now),
-                                   entry.get("guid") or f"urn:uuid:{uuid.uuid4()}",
-                                   float(entry.get("duration") or job.seconds)))
+    if result.todo:
+        from matcast.publish.history import episode_numbers, load_history
+
+        todo = {job.slug for job in result.todo}
+        numbers = episode_numbers(load_history(library),
+                                  [job.slug for job in result.jobs if job.slug in todo],
+                                  manifest.episodes)
+        for job in result.todo:
+            entry = manifest.episodes.get(job.slug, {})
+            numbered.append(replace(job, number=numbers[job.slug],
+                                    seconds=float(entry.get("duration") or job.seconds)))
     result.todo = sorted(numbered, key=lambda j: -j.seconds)
     for slug in sorted(set(manifest.episodes) - set(owners)):
         result.outcomes.append(Outcome(slug, "removed", "no longer in the library"))
@@ -494,8 +492,7 @@ def _record(manifest: Manifest, job: EpisodeJob, outcome: Outcome) -> None:
     from matcast.publish.files import episode_files
 
     manifest.episodes[job.slug] = {
-        "routine": job.routine, "key": job.key, "number": job.number,
-        "published": job.published, "guid": job.guid, "title": job.title,
+        "routine": job.routine, "key": job.key, "number": job.number, "title": job.title,
         "variant": job.variant,
         "files": episode_files(job.slug), "mp3_bytes": outcome.mp3_bytes,
         "duration": outcome.duration, "built": time.strftime("%Y-%m-%dT%H:%M:%SZ",

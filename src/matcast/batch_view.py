@@ -11,6 +11,7 @@ from rich.table import Table
 
 from matcast.batch import Outcome
 from matcast.batch import Progress as Callbacks
+from matcast.publish.clock import clock
 
 
 class BatchBar:
@@ -56,8 +57,7 @@ def summary(outcomes: Iterable[Outcome], console: Console) -> None:
         table.add_column(column, overflow="fold")
     styles = {"built": "green", "skipped": "dim", "failed": "bold red", "removed": "yellow"}
     for o in sorted(outcomes, key=lambda o: o.slug):
-        length = (f"{int(o.duration // 60)}:{int(o.duration % 60):02d}"
-                  if o.duration is not None else "")
+        length = clock(o.duration) if o.duration is not None else ""
         why = o.reason
         if o.status == "built":
             why = f"{o.spoken} lines spoken, {o.cached} from cache"

@@ -118,7 +118,10 @@ def validate(
     paths: Annotated[list[Path], typer.Argument(
         help="Routine or pose files, or library folders.")],
 ) -> None:
-    """Check routine files (and the pose files they use); report every problem at once."""
+    """Check routine files (and the pose files they use), or whole library folders (with
+    library.yaml and published.yaml); report every problem at once."""
+    from matcast.library import PUBLISHED
+    from matcast.publish.history import load_history
     from matcast.routine.loader import load_library_config, load_pose, load_routine
 
     problems: list[Problem] = []
@@ -132,6 +135,8 @@ def validate(
             try:
                 if target.name == "library.yaml":
                     load_library_config(target)
+                elif target.name == PUBLISHED:
+                    load_history(target.parent)
                 elif is_pose:
                     load_pose(target)
                 else:
@@ -148,8 +153,9 @@ def _validation_targets(path: Path) -> list[tuple[Path, bool]]:
 
     if path.is_dir():
         found = [(p, False) for p in routine_paths(path)]
-        if (path / "library.yaml").is_file():
-            found.append((path / "library.yaml", False))
+        for name in ("library.yaml", "published.yaml"):
+            if (path / name).is_file():
+                found.append((path / name, False))
         poses = path / POSES_DIR
         if poses.is_dir():
             found += [(p, True) for p in sorted(poses.glob("*.yaml"))]
@@ -163,12 +169,22 @@ def _validation_targets(path: Path) -> list[tuple[Path, bool]]:
 
 @app.command("list")
 def list_cmd(library: LibraryOpt = None) -> None:
-    """List the routines of the library with their estimated length in each style."""
+    """List the routines of the library, in its order, with their estimated length in each
+    style."""
     from matcast.compiler import CompileOptions, compile_routine
-    from matcast.routine.loader import load_routine
+    from matcast.library import LIBRARY_CONFIG, in_library_order
+    from matcast.routine.loader import load_library_config, load_routine
 
     folder = library or default_library()
-    for path in routine_paths(folder):
+    paths = routine_paths(folder)
+    order: list[str] = []
+    if (folder / LIBRARY_CONFIG).is_file():
+        try:
+            order = load_library_config(folder / LIBRARY_CONFIG).order
+        except RoutineError as exc:
+            typer.echo(f"{LIBRARY_CONFIG:<22} INVALID ({len(exc.problems)} problems: "
+                       f"matcast validate {folder / LIBRARY_CONFIG})")
+    for path in in_library_order(paths, order):
         try:
             loaded = load_routine(path)
         except RoutineError as exc:
@@ -234,15 +250,16 @@ def build(
     base_url: Annotated[str | None, typer.Option(
         "--base-url", help="With --all: where the output folder is served (feed links).")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")
-                     ] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Print nothing but warnings and errors.")] = False,
     allow_long: AllowLongOpt = False,
     library: LibraryOpt = None,
 ) -> None:
     """Render routines to <slug>.mp3 with <slug>.cues.json, .vtt and .chapters.json beside it.
 
     With --all, build every routine and variant of the library in parallel (only what changed),
-    then write show notes, index.html and feed.xml.
+    then write show notes, index.html and feed.xml, and record the number and date of each newly
+    published episode in the library's published.yaml (commit it with the routines).
     """
     _check_bitrate(bitrate)
     sound = {"bed": bed, "bed_level": bed_level, "cues": cues}
@@ -272,6 +289,7 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
     from matcast.build import Builder, BuildOptions
     from matcast.lock import folder_lock
     from matcast.progress import reporter
+    from matcast.publish.clock import clock as length
     from matcast.routine.loader import load_routine
 
     loaded = [load_routine(resolve_routine(name, library)) for name in names]
@@ -293,7 +311,7 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
                 result = builder.build(routine, options)
                 progress.finish()
                 if not quiet:
-                    typer.echo(f"{result.mp3}  {clock(round(result.duration_seconds * 44_100))}"
+                    typer.echo(f"{result.mp3}  {length(result.duration_seconds)}"
                                f"  {result.mp3_bytes / 1e6:.1f} MB  "
                                f"({result.speech.rendered} lines spoken, "
                                f"{result.speech.cached} from cache)")
@@ -345,7 +363,8 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
                     "bed_file": batch.file_digest(Path(str(sound["bed"])))
                     if sound["bed"] not in (None, "rain", "ocean", "none") else None},
                    sort_keys=True))
-    plan = batch.plan(library, out_dir, manifest, settings, force)
+    plan = batch.plan(library, out_dir, manifest, settings, force,
+                      manifest.config.get("order", []))
     outcomes = list(plan.outcomes)
     console = Console(stderr=True)
     bar = None
@@ -387,6 +406,8 @@ def _publish(library: Path, out_dir: Path, manifest: Manifest, plan: Plan,
     from matcast.publish.library import publish
 
     result = publish(library, out_dir, manifest, plan.jobs, base_url)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     if result.skipped:
         return ""
     names = ", ".join(sorted(p.name for p in result.files if p.name in (PAGE, FEED)))

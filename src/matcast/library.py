@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from matcast.errors import UsageError
@@ -12,8 +13,11 @@ LIBRARY_ENV = "MATCAST_LIBRARY"
 """Environment variable naming the routine library folder."""
 LIBRARY_CONFIG = "library.yaml"
 """The library's own config file, beside the routines."""
-NOT_ROUTINES = frozenset({Path(LIBRARY_CONFIG).stem})
-"""YAML files in the library folder that are not routines (the library's own config)."""
+PUBLISHED = "published.yaml"
+"""The library's publication history (episode numbers, dates, the podcast's GUID), written by
+``build --all`` beside the routines and committed with them."""
+NOT_ROUTINES = frozenset({Path(LIBRARY_CONFIG).stem, Path(PUBLISHED).stem})
+"""YAML files in the library folder that are not routines (the library's config and history)."""
 
 
 def default_library() -> Path:
@@ -38,6 +42,13 @@ def routine_paths(library: Path) -> list[Path]:
         raise UsageError(f"routine library {library} is not a folder "
                          f"(set --library or ${LIBRARY_ENV})")
     return sorted(p for p in library.glob("*.yaml") if p.stem not in NOT_ROUTINES)
+
+
+def in_library_order(paths: Sequence[Path], order: Sequence[str]) -> list[Path]:
+    """Routine files in the library's order: those ``order`` (library.yaml's ``order``) names,
+    as it lists them, then the others by name."""
+    rank = {name: i for i, name in enumerate(order)}
+    return sorted(paths, key=lambda p: (rank.get(p.stem, len(rank)), p.name))
 
 
 def resolve_routine(name: str, library: Path | None = None) -> Path:

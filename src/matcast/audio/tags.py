@@ -4,6 +4,10 @@ Owns the tag layout podcast apps read: ID3v2.3 (the version every player underst
 cover picture (APIC type 3, which pydub's ``cover=`` does not write), one CHAP frame per chapter
 and a top-level ordered CTOC listing them. Written with mutagen, in place, into the file the
 exporter hands over (a temp file it renames afterwards).
+
+mutagen stores frames in an order of its own (by size), which jumbles the chapters for ffmpeg and
+every reader that lists CHAP frames in file order; :func:`write_tags` puts the table of contents
+and the chapters in time order after it has saved.
 """
 
 from __future__ import annotations
@@ -120,8 +124,49 @@ def write_tags(
     try:
         # v1=0: no ID3v1 trailer; it cannot hold chapters or Unicode and only confuses players.
         id3.save(mp3_path, v2_version=3, v1=0)
+        _chapters_in_time_order(mp3_path)
     except (MutagenError, OSError) as exc:
         raise OutputError(f"cannot write tags to {mp3_path}: {exc}") from exc
+
+
+def _chapters_in_time_order(mp3_path: Path) -> None:
+    """Reorder the frames of the ID3v2.3 tag mutagen just wrote, in place and to the same length:
+    text frames first (in mutagen's order), then the CTOC, the CHAP frames by start time, and the
+    pictures last. Only the frame list moves; every frame keeps its bytes."""
+    with open(mp3_path, "r+b") as handle:
+        header = handle.read(10)
+        # mutagen writes v2.3 with no flags: no unsynchronisation, no extended header.
+        if header[:3] != b"ID3" or header[3] != 3 or header[5] != 0:
+            raise ValueError(f"{mp3_path}: not the plain ID3v2.3 tag write_tags saves")
+        # The tag size is "syncsafe": four 7-bit bytes.
+        size = (header[6] << 21) | (header[7] << 14) | (header[8] << 7) | header[9]
+        body = handle.read(size)
+        frames: list[bytes] = []
+        pos = 0
+        while pos + 10 <= len(body) and body[pos:pos + 4] != b"\0\0\0\0":
+            end = pos + 10 + int.from_bytes(body[pos + 4:pos + 8], "big")
+            frames.append(body[pos:end])
+            pos = end
+        if pos > len(body):
+            raise ValueError(f"{mp3_path}: a frame runs past the end of the tag")
+
+        def rank(frame: bytes) -> tuple[int, int]:
+            match frame[:4]:
+                case b"CTOC":
+                    return 1, 0
+                case b"CHAP":
+                    # The body starts with the null-terminated element id, then the start in ms.
+                    start = frame.index(b"\0", 10) + 1
+                    return 2, int.from_bytes(frame[start:start + 4], "big")
+                case b"APIC":
+                    return 3, 0
+                case _:
+                    return 0, 0
+
+        ordered = b"".join(sorted(frames, key=rank))  # stable: equal ranks keep their order
+        if ordered != body[:pos]:
+            handle.seek(10)
+            handle.write(ordered)
 
 
 def read_tags(mp3_path: Path) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """Publishing a built library: show notes, the podcast feed and the library page.
 
-Reads the manifest, the routines and each episode's cue-script sidecar, turns them into
-:class:`~matcast.publish.records.EpisodeRecord`, and hands those to the writers. Skipped when
-nothing it reads changed since the last time.
+Reads the manifest, the routines, the library's publication history (``published.yaml``) and each
+episode's cue-script sidecar, turns them into :class:`~matcast.publish.records.EpisodeRecord`, and
+hands those to the writers, in the library's order. Episodes published for the first time are
+recorded in the history first (number, date, and the podcast's GUID with the first feed). Skipped
+when nothing it reads changed since the last time.
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ from matcast.batch import EpisodeJob, Manifest
 from matcast.cues import SAMPLE_RATE, CueScript
 from matcast.errors import OutputError
 from matcast.library import LIBRARY_CONFIG as CONFIG_FILE
+from matcast.library import PUBLISHED
 from matcast.publish.files import FEED, NOTES_SUFFIX, PAGE
 
 if TYPE_CHECKING:
+    from matcast.publish.history import History
     from matcast.publish.records import EpisodeRecord
     from matcast.routine.library_config import LibraryConfig
     from matcast.routine.loader import LoadedRoutine
 
-PUBLISH_REVISION = 1
+PUBLISH_REVISION = 2
 """Bumped when the feed, notes or page change for the same episodes."""
 SHOW_COVER = "cover"
 """Base name of the show's cover image in the output folder."""
@@ -41,6 +45,8 @@ class Published:
     files: tuple[Path, ...]
     note: str = ""
     skipped: bool = False
+    warnings: tuple[str, ...] = ()
+    """What the user should fix, though everything was written."""
 
 
 def library_config(library: Path) -> LibraryConfig:
@@ -54,15 +60,16 @@ def library_config(library: Path) -> LibraryConfig:
 
 def publish_key(library: Path, manifest: Manifest, jobs: Sequence[EpisodeJob],
                 base_url: str | None) -> str:
-    """A hash of everything the feed, the notes and the page are made from."""
-    config = library / CONFIG_FILE
-    data = [PUBLISH_REVISION, __version__, base_url,
-            config.read_bytes().hex() if config.is_file() else None]
+    """A hash of everything the feed, the notes and the page are made from (read as bytes: a
+    library with nothing new is not parsed)."""
+    data = [PUBLISH_REVISION, __version__, base_url]
+    for name in (CONFIG_FILE, PUBLISHED):
+        path = library / name
+        data.append(hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None)
     for job in jobs:
         entry = manifest.episodes.get(job.slug)
         if entry is not None:
-            data.append([job.slug, entry.get("key"), entry.get("number"), entry.get("published"),
-                         entry.get("mp3_bytes")])
+            data.append([job.slug, entry.get("key"), entry.get("number"), entry.get("mp3_bytes")])
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()
 
 
@@ -80,8 +87,9 @@ def publish(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[Epi
     from matcast.publish.page import library_page
 
     config = library_config(library)
-    base_url = base_url or config.base_url
-    records = _records(library, out_dir, manifest, jobs, config)
+    given_url, base_url = base_url, base_url or config.base_url
+    history, warnings = _record_history(library, out_dir, manifest, jobs, base_url)
+    records = _records(library, out_dir, manifest, jobs, config, history)
     cover_name, cover = _show_cover(library, config)
     outputs: dict[Path, bytes] = {out_dir / cover_name: cover}
     for record in records:
@@ -91,7 +99,13 @@ def publish(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[Epi
     note = ""
     if base_url and records:
         base = base_url if base_url.endswith("/") else base_url + "/"
-        outputs[out_dir / FEED] = feed_xml(config, records, base, base + cover_name)
+        outputs[out_dir / FEED] = feed_xml(config, records, base, base + cover_name,
+                                           history.podcast_guid)
+        if not config.email:
+            warnings.append(
+                f"{FEED} has no owner e-mail (itunes:owner, podcast:locked): set email: in "
+                f"{CONFIG_FILE}; Apple Podcasts, Spotify and other directories verify that you "
+                "own the feed through it")
     elif not records:
         note = f"{FEED} not written: no episode has been built yet"
     else:
@@ -101,9 +115,33 @@ def publish(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[Epi
     with atomic_paths(targets) as tmps:
         for tmp, target in zip(tmps, targets, strict=True):
             tmp.write_bytes(outputs[target])
-    manifest.publish = key
+    # The key as it is now that published.yaml has the new episodes: the next build skips.
+    manifest.publish = publish_key(library, manifest, jobs, given_url)
     manifest.save(out_dir)
-    return Published(tuple(targets), note)
+    return Published(tuple(targets), note, warnings=tuple(warnings))
+
+
+def _record_history(library: Path, out_dir: Path, manifest: Manifest,
+                    jobs: Sequence[EpisodeJob], base_url: str | None
+                    ) -> tuple[History, list[str]]:
+    """The library's history with every built episode in it, saved to ``published.yaml`` when
+    that added something; a warning instead when the file cannot be written."""
+    from matcast.publish.feed import feed_url
+    from matcast.publish.history import load_history, record, save_history
+
+    history = load_history(library)
+    built = [(job.slug, int(manifest.episodes[job.slug]["number"])) for job in jobs
+             if job.slug in manifest.episodes and (out_dir / f"{job.slug}.cues.json").is_file()]
+    updated = record(history, built, manifest.episodes, dt.datetime.now(dt.UTC),
+                     feed_url(base_url) if base_url else None)
+    warnings = []
+    if updated != history:
+        try:
+            save_history(library, updated)
+        except OutputError as exc:
+            warnings.append(f"{exc}; the publication dates of new episodes are not kept, so the "
+                            f"next build dates them again (make {library / PUBLISHED} writable)")
+    return updated, warnings
 
 
 def _show_cover(library: Path, config: LibraryConfig) -> tuple[str, bytes]:
@@ -127,7 +165,8 @@ def _show_cover(library: Path, config: LibraryConfig) -> tuple[str, bytes]:
 
 
 def _records(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[EpisodeJob],
-             config: LibraryConfig) -> list[EpisodeRecord]:
+             config: LibraryConfig, history: History) -> list[EpisodeRecord]:
+    """A record per built episode, in the order of ``jobs`` (the library's)."""
     from matcast.routine.loader import load_routine
 
     records = []
@@ -144,12 +183,13 @@ def _records(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[Ep
                 routines[job.routine] = None
         loaded = routines[job.routine]
         script = CueScript.from_dict(json.loads(cues.read_text(encoding="utf-8")))
-        records.append(_record(job, entry, script, loaded, config))
+        records.append(_record(job, entry, script, loaded, config, history))
     return records
 
 
 def _record(job: EpisodeJob, entry: dict[str, Any], script: CueScript,
-            loaded: LoadedRoutine | None, config: LibraryConfig) -> EpisodeRecord:
+            loaded: LoadedRoutine | None, config: LibraryConfig,
+            history: History) -> EpisodeRecord:
     from matcast.publish.records import EpisodeRecord, PoseNote
 
     routine = loaded.routine if loaded is not None else None
@@ -164,6 +204,9 @@ def _record(job: EpisodeJob, entry: dict[str, Any], script: CueScript,
             cautions=tuple(c if isinstance(c, str) else c.say for c in pose.cautions),
             start=chapter.start / SAMPLE_RATE))
     variant = job.variant
+    published = history.episodes[job.slug]
+    # The episode's level: the variant's, else the one the routine is written for.
+    level = variant.get("level") or (routine.level if routine else script.options.get("level"))
     return EpisodeRecord(
         slug=job.slug,
         title=entry.get("title") or job.title,
@@ -172,14 +215,14 @@ def _record(job: EpisodeJob, entry: dict[str, Any], script: CueScript,
                      else (routine.title if routine else job.title)),
         focus=tuple(routine.focus) if routine else (),
         author=(routine.author if routine and routine.author else config.author),
-        number=int(entry["number"]),
-        guid=str(entry.get("guid") or f"matcast:{job.slug}"),
-        published=dt.datetime.fromisoformat(entry["published"]),
+        number=published.number,
+        guid=history.guid(job.slug) or "",
+        published=published.published,
         mp3_bytes=int(entry.get("mp3_bytes") or 0),
         duration=float(entry.get("duration") or script.duration_seconds),
         script=script,
         poses=tuple(poses),
         style=str(script.options.get("style", variant.get("style", ""))),
-        level=str(script.options.get("level", variant.get("level", "all"))),
+        level=str(level or "all"),
         minutes=variant.get("minutes"),
     )

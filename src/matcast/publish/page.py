@@ -1,8 +1,9 @@
 """``index.html``: the library page, a static page that works opened straight from disk.
 
-One section per episode: a player, the chapters (buttons that seek the player), the transcript,
-a timeline picture drawn from the cue script, and a link to the show notes. Styles and script are
-inline and every link is relative, so the output folder can be zipped, served or just opened.
+One section per episode, in the library's order (library.yaml's ``order``, then by name): a
+player, the chapters (buttons that seek the player), the transcript, a timeline picture drawn
+from the cue script, and a link to the show notes. Styles and script are inline and every link is
+relative, so the output folder can be zipped, served or just opened.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from matcast.cues import EventKind, samples_to_seconds
-from matcast.publish.feed import newest_first
 from matcast.publish.html import render
 from matcast.publish.records import EpisodeRecord
 from matcast.publish.timeline import Timeline, timeline
@@ -49,6 +49,7 @@ def episode_view(record: EpisodeRecord) -> EpisodeView:
 
 def library_page(config: LibraryConfig, records: Sequence[EpisodeRecord],
                  image: str | None) -> str:
-    """The page; ``image`` is the show's cover as a path relative to the page, if any."""
+    """The page, with the episodes in the order given (the library's); ``image`` is the show's
+    cover as a path relative to the page, if any."""
     return render("library.html", config=config, image=image,
-                  episodes=[episode_view(r) for r in newest_first(records)])
+                  episodes=[episode_view(r) for r in records])

@@ -35,8 +35,12 @@ def vtt_escape(text: str) -> str:
 
 
 def webvtt(script: CueScript) -> str:
-    """WebVTT captions: one cue per spoken event, at its time in the audio."""
-    lines = ["WEBVTT", f"NOTE {vtt_escape(script.title)}", ""]
+    """WebVTT captions: one cue per spoken event, at its time in the audio.
+
+    The signature line is followed by a blank line, as the spec's file structure requires: a
+    ``NOTE`` (or anything else) straight after ``WEBVTT`` is a header the W3C validator rejects.
+    """
+    lines = ["WEBVTT", "", f"NOTE {vtt_escape(script.title)}", ""]
     number = 0
     for event in script.events:
         if event.kind is not EventKind.speech or not event.text:

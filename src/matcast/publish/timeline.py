@@ -1,8 +1,15 @@
-"""The timeline picture of an episode: geometry for the inline SVG on the library page.
+"""The timeline picture of an episode: geometry for the library page's timeline.
 
-Reads the cue script only. Poses are labelled bands along the time axis; below them the two sides
-of two-sided poses, then every event (speech dark, silence light, chimes marked), then a time
-axis. Coordinates are in viewBox units, rounded so the same script always draws the same SVG.
+Reads the cue script only. Poses are bands along the time axis; below them the two sides of
+two-sided poses, then every event (speech dark, silence light, chimes marked), then a time axis.
+The shapes are an SVG stretched to the page's width; the words are HTML laid over it in CSS
+pixels, so they keep their size on a phone instead of shrinking with the picture.
+
+Each label is worked out for three layouts, a phone's, a tablet's and a desktop's, each from the
+narrowest timeline it is shown at (``Layout.width``): a band shows its chapter's whole title when
+that fits, else the chapter's number (the chapter list under the timeline is numbered), else
+nothing (its tooltip still names it). A label is never cut short. The page shows one layout at a
+time with container queries. Positions are rounded so the same script always draws the same page.
 """
 
 from __future__ import annotations
@@ -14,17 +21,38 @@ from typing import assert_never
 from matcast.cues import SAMPLE_RATE, CueScript, EventKind, Side, samples_to_seconds
 from matcast.publish.clock import clock
 
-WIDTH = 1000
-"""ViewBox width; the SVG scales to the page's width."""
-HEIGHT = 72
-"""ViewBox height; the rows within it are laid out by the template (``_timeline.html``)."""
 
-_CHAR_W = 6.4
-"""Rough width of one label character at the template's font size, to fit labels in bands."""
+@dataclass(frozen=True)
+class Layout:
+    width: int
+    """The narrowest timeline, in CSS pixels, the layout is shown at; labels are fitted to it
+    (the template's container queries use the same numbers)."""
+    max_ticks: int
+
+
+LAYOUTS = (Layout(300, 5), Layout(560, 8), Layout(800, 10))
+"""Phones from 360 px wide (less the page's padding, 312 px), tablets, desktops."""
+
+WIDTH = 1000
+"""ViewBox width of the shapes; the SVG stretches to the page's width."""
+HEIGHT = 56
+"""ViewBox height, equal to the SVG's height in CSS pixels (rows in ``_timeline.html``)."""
+
+LABEL_PX = 12
+"""Font size of band labels, CSS pixels (the template's)."""
+SMALL_PX = 11
+"""Font size of side letters and axis labels."""
+_EM = 0.62
+"""A generous advance of a lower-case letter or a space, in ems (system sans fonts: 0.5-0.6)."""
+_EM_WIDE = 0.85
+"""Capitals, m and w."""
+_EM_DIGIT = 0.66
+"""Digits (tabular in most fonts: 0.55-0.64)."""
+_PAD = 8
+"""Horizontal padding a band label needs inside its band, both sides together."""
 _MIN_W = 0.6
-"""Narrowest mark drawn: a short "inhale" in a long session would otherwise vanish."""
+"""Narrowest event mark drawn: a short "inhale" in a long session would otherwise vanish."""
 _TICK_STEPS = (30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
-_MAX_TICKS = 10
 
 
 @dataclass(frozen=True)
@@ -34,8 +62,10 @@ class Band:
     x: float
     w: float
     title: str
-    label: str
-    """The title, shortened to fit the band (may be empty)."""
+    number: int
+    """1-based, as the chapter list numbers it."""
+    labels: tuple[str, ...]
+    """The label in each layout: the title, the number, or nothing."""
     start: float
     """Seconds, for seeking."""
     pose: bool
@@ -50,6 +80,8 @@ class SideSpan:
     w: float
     side: str
     letter: str
+    fits: tuple[bool, ...]
+    """Whether the letter fits, in each layout."""
 
 
 @dataclass(frozen=True)
@@ -67,13 +99,15 @@ class Mark:
 @dataclass(frozen=True)
 class Tick:
     x: float
+    """ViewBox units (0 to :data:`WIDTH`); the template turns them into percentages."""
     label: str
-    anchor: str
+    layout: int
+    """The index of the layout it is drawn in."""
 
 
 @dataclass(frozen=True)
 class Timeline:
-    """Everything the SVG template draws."""
+    """Everything the template draws."""
 
     width: int
     height: int
@@ -84,25 +118,34 @@ class Timeline:
     ticks: tuple[Tick, ...]
 
 
-def _fit(text: str, width: float) -> str:
-    room = int((width - 6) / _CHAR_W)
-    if room >= len(text):
-        return text
-    # Fewer than three characters and an ellipsis says nothing; the tooltip still has the name.
-    return text[: room - 1].rstrip() + "…" if room >= 4 else ""
+def text_px(text: str, font_px: float) -> float:
+    """A generous estimate of the width of ``text`` in a sans font of ``font_px``."""
+    ems = sum(_EM_DIGIT if ch.isdigit() else _EM_WIDE if ch.isupper() or ch in "mwMW"
+              else _EM for ch in text)
+    return ems * font_px
 
 
-def _ticks(seconds: float, per_second: float) -> tuple[Tick, ...]:
-    step = next((s for s in _TICK_STEPS if seconds / s <= _MAX_TICKS), _TICK_STEPS[-1])
+def _label(title: str, number: int, px: float) -> str:
+    room = px - _PAD
+    if text_px(title, LABEL_PX) <= room:
+        return title
+    return str(number) if text_px(str(number), LABEL_PX) <= room else ""
+
+
+def _ticks(seconds: float, index: int, layout: Layout) -> list[Tick]:
+    step = next((s for s in _TICK_STEPS if seconds / s <= layout.max_ticks), _TICK_STEPS[-1])
     ticks = []
     t = 0
     while t <= seconds:
-        x = t * per_second
-        # The last label would hang off the right edge; the player shows the total anyway.
-        if t == 0 or x <= WIDTH - 20:
-            ticks.append(Tick(round(x, 2), clock(t), "start" if t == 0 else "middle"))
+        label = clock(t)
+        x_px = t / seconds * layout.width if seconds else 0.0
+        # Labels are centred on their tick, the first one starts at it; none may hang off the
+        # right edge (the player shows the total anyway).
+        if t == 0 or x_px + text_px(label, SMALL_PX) / 2 <= layout.width:
+            ticks.append(Tick(round(t / seconds * WIDTH, 2) if seconds else 0.0, label,
+                              index))
         t += step
-    return tuple(ticks)
+    return ticks
 
 
 def timeline(script: CueScript) -> Timeline:
@@ -116,10 +159,15 @@ def timeline(script: CueScript) -> Timeline:
     def w_of(start: int, end: int, minimum: float = 0.0) -> float:
         return round(max((end - start) * scale, minimum), 2)
 
+    def fraction(start: int, end: int) -> float:
+        return (end - start) / total
+
     bands = tuple(
-        Band(x_of(c.start), w_of(c.start, c.end), c.title, _fit(c.title, (c.end - c.start) * scale),
+        Band(x_of(c.start), w_of(c.start, c.end), c.title, number,
+             tuple(_label(c.title, number, fraction(c.start, c.end) * layout.width)
+                   for layout in LAYOUTS),
              samples_to_seconds(c.start), c.pose is not None)
-        for c in script.chapters
+        for number, c in enumerate(script.chapters, start=1)
     )
 
     # A pose may come twice in a routine, so sides are grouped by chapter, not by pose id.
@@ -131,8 +179,10 @@ def timeline(script: CueScript) -> Timeline:
         chapter = bisect.bisect_right(chapter_starts, event.start) - 1
         span = spans.setdefault((chapter, event.side), [event.start, event.end])
         span[0], span[1] = min(span[0], event.start), max(span[1], event.end)
+    letter_px = text_px("R", SMALL_PX) + 4
     sides = tuple(
-        SideSpan(x_of(start), w_of(start, end), side.value, side.value[0].upper())
+        SideSpan(x_of(start), w_of(start, end), side.value, side.value[0].upper(),
+                 tuple(fraction(start, end) * layout.width >= letter_px for layout in LAYOUTS))
         for (_, side), (start, end) in sorted(spans.items(), key=lambda item: item[1][0])
     )
 
@@ -152,5 +202,6 @@ def timeline(script: CueScript) -> Timeline:
                           event.kind.value, f"{clock(event.start / SAMPLE_RATE)} {note}"))
 
     seconds = script.duration / SAMPLE_RATE
-    return Timeline(WIDTH, HEIGHT, samples_to_seconds(script.duration), bands, sides, tuple(marks),
-                    _ticks(seconds, scale * SAMPLE_RATE))
+    ticks = tuple(tick for i, layout in enumerate(LAYOUTS) for tick in _ticks(seconds, i, layout))
+    return Timeline(WIDTH, HEIGHT, samples_to_seconds(script.duration), bands, sides,
+                    tuple(marks), ticks)

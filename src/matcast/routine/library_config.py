@@ -29,6 +29,10 @@ class LibraryConfig(_Strict):
     """Where the output folder will be served, e.g. https://example.org/yoga/ (--base-url
     overrides it); enclosure links are made from it."""
     copyright: str | None = Field(None, max_length=300)
+    """The feed's copyright line; default: "© <year of the first episode> <author>"."""
+    order: list[str] = Field(default_factory=list, max_length=1000)
+    """Routines (names without .yaml) in the order the library page lists them and new episodes
+    are numbered and dated; routines not named follow by name, each with its variants in turn."""
     voice: VoiceChoice | None = None
     """Speech engine, voice and rate for every routine that names none."""
     sound: Sound | None = None

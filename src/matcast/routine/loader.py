@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from matcast.errors import Problem, RoutineError
-from matcast.library import LIBRARY_CONFIG
+from matcast.library import LIBRARY_CONFIG, routine_paths
 from matcast.routine.library_config import LibraryConfig
 from matcast.routine.model import (
     BED_NAMES,
@@ -158,7 +158,27 @@ def load_library_config(path: str | PathLike[str]) -> LibraryConfig:
     """Load and validate a library's ``library.yaml``; RoutineError with every problem."""
     doc, config, problems = _read_model(LibraryConfig, Path(path))
     _, problem = bed_file(doc.path.parent, config.sound, doc)
-    return _checked(config, [*problems, *([problem] if problem else [])])
+    return _checked(config, [*problems, *([problem] if problem else []),
+                             *_order_problems(config.order, doc)])
+
+
+def _order_problems(order: list[str], doc: YamlDoc) -> list[Problem]:
+    """``order`` must name routines of the library (beside library.yaml), each once."""
+    known = [p.stem for p in routine_paths(doc.path.parent)]
+    problems = []
+    seen: set[str] = set()
+    for i, name in enumerate(order):
+        if name in seen:
+            problems.append(doc.problem(("order", i), f"{name!r} is listed twice",
+                                        "list each routine once"))
+        elif name not in known:
+            close = difflib.get_close_matches(name, known, n=3)
+            problems.append(doc.problem(
+                ("order", i), f"no routine named {name!r} in {doc.path.parent}",
+                f"did you mean {_quote_list(close)}?" if close
+                else "name routine files without .yaml, e.g. post-run"))
+        seen.add(name)
+    return problems
 
 
 def load_pose(path: str | PathLike[str]) -> Pose:
