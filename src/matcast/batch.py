@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import multiprocessing
 import os
@@ -31,14 +30,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from matcast import __version__
-from matcast.atomic import write_atomic
 from matcast.errors import MatcastError, RoutineError
 from matcast.library import LIBRARY_CONFIG as CONFIG_FILE
 from matcast.library import routine_paths
+from matcast.manifest import Manifest, digest, file_digest
 
-MANIFEST = "manifest.json"
-"""The manifest's file name in the output folder."""
-MANIFEST_VERSION = 1
 BUILD_REVISION = 1
 """Bumped whenever a change to matcast changes what a build writes for the same inputs."""
 
@@ -63,7 +59,7 @@ class BatchSettings:
 
     def fingerprint(self) -> str:
         data = {**asdict(self), "matcast": __version__, "revision": BUILD_REVISION}
-        return _digest(json.dumps(data, sort_keys=True).encode())
+        return digest(json.dumps(data, sort_keys=True).encode())
 
 
 @dataclass(frozen=True)
@@ -99,55 +95,14 @@ class Outcome:
     cached: int = 0
 
 
-@dataclass
-class Manifest:
-    """The output folder's record of what was built from what."""
-
-    settings: str = ""
-    routines: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Routine file -> {"inputs": {file: sha256}, "episodes": [{slug, title, variant}]}."""
-    episodes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Slug -> {routine, key, number, published, title, variant, files, mp3_bytes, duration}."""
-    publish: str = ""
-    """Hash of what the feed and the library page were last made from."""
-    config: dict[str, str] = field(default_factory=dict)
-    """The library config's digest and the album name read from it."""
-
-    @classmethod
-    def load(cls, out_dir: Path) -> Manifest:
-        try:
-            data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return cls()
-        if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
-            return cls()
-        return cls(str(data.get("settings", "")), dict(data.get("routines", {})),
-                   dict(data.get("episodes", {})), str(data.get("publish", "")),
-                   dict(data.get("config", {})))
-
-    def save(self, out_dir: Path) -> None:
-        """Write the manifest (atomically), unless it is already on disk as it is."""
-        data = {"version": MANIFEST_VERSION, "settings": self.settings,
-                "routines": self.routines, "episodes": self.episodes, "publish": self.publish,
-                "config": self.config}
-        text = (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
-        path = out_dir / MANIFEST
-        try:
-            if path.read_bytes() == text:
-                return
-        except OSError:
-            pass
-        write_atomic(path, text)
-
-
 def library_defaults(library: Path, manifest: Manifest) -> dict[str, Any]:
     """What ``library.yaml`` says that episodes depend on: the album (the podcast's title), the
     voice and sound defaults, and the digest of a bed file it names. Parsed again only when the
     file changed, so an up-to-date library is not parsed."""
     path = library / CONFIG_FILE
-    digest = _file_digest(path) or ""
+    config_digest = file_digest(path) or ""
     cached = manifest.config
-    if cached.get("digest") == digest and "album" in cached:
+    if cached.get("digest") == config_digest and "album" in cached:
         defaults = dict(cached.get("defaults", {}))
     else:
         if path.is_file():
@@ -161,27 +116,11 @@ def library_defaults(library: Path, manifest: Manifest) -> dict[str, Any]:
         defaults = {"album": config.title,
                     "voice": config.voice.model_dump(mode="json") if config.voice else None,
                     "sound": config.sound.model_dump(mode="json") if config.sound else None}
-        manifest.config = {"digest": digest, "album": config.title, "defaults": defaults}
+        manifest.config = {"digest": config_digest, "album": config.title, "defaults": defaults}
     bed = (defaults.get("sound") or {}).get("bed")
     if bed and bed not in ("rain", "ocean", "none"):
-        defaults["bed_file"] = _file_digest(library / bed)
+        defaults["bed_file"] = file_digest(library / bed)
     return defaults
-
-
-def file_digest(path: Path) -> str | None:
-    """SHA-256 of a file's bytes, or None if it cannot be read."""
-    return _file_digest(path)
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _file_digest(path: Path) -> str | None:
-    try:
-        return _digest(path.read_bytes())
-    except OSError:
-        return None
 
 
 @dataclass
@@ -224,8 +163,8 @@ def plan(library: Path, out_dir: Path, manifest: Manifest, settings: BatchSettin
                     "rename one routine or change its variants"))
                 continue
             owners[slug] = name
-            key = _digest(json.dumps([fingerprint, inputs, episode["variant"]],
-                                     sort_keys=True).encode())
+            key = digest(json.dumps([fingerprint, inputs, episode["variant"]],
+                                    sort_keys=True).encode())
             job = EpisodeJob(slug, episode["title"], name, episode["variant"], key,
                              seconds=float(episode.get("estimate", 0.0)))
             result.jobs.append(job)
@@ -264,7 +203,7 @@ def _routine_episodes(library: Path, path: Path, known: dict[str, Any] | None
     """
     if known is not None:
         recorded: dict[str, str] = known.get("inputs", {})
-        if recorded and all(_file_digest(library / f) == h for f, h in recorded.items()):
+        if recorded and all(file_digest(library / f) == h for f, h in recorded.items()):
             return recorded, list(known.get("episodes", []))
     from matcast.routine.loader import load_routine
 
@@ -274,7 +213,7 @@ def _routine_episodes(library: Path, path: Path, known: dict[str, Any] | None
     inputs = {}
     for file in files:
         rel = os.path.relpath(file.resolve(), library.resolve())
-        inputs[rel] = _file_digest(file) or ""
+        inputs[rel] = file_digest(file) or ""
     episodes = []
     variants = loaded.routine.variants or [None]
     for variant in variants:

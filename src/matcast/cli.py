@@ -22,8 +22,9 @@ from matcast.library import default_library, resolve_routine, routine_paths
 from matcast.routine.enums import CueSounds, Level, Pace, Style
 
 if TYPE_CHECKING:
-    from matcast.batch import Manifest, Plan
+    from matcast.batch import Plan
     from matcast.compiler import CompileOptions
+    from matcast.manifest import Manifest
 
 # Commands import what they use when they run: a no-op library rebuild must not pay for loading
 # the compiler, pydantic or the audio libraries.
@@ -333,16 +334,17 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
 
     from matcast import batch
     from matcast.audio.levels import LEVEL_ID
+    from matcast.manifest import Manifest, file_digest
     from matcast.voice.versions import engine_versions
 
-    manifest = batch.Manifest.load(out_dir)
+    manifest = Manifest.load(out_dir)
     defaults = batch.library_defaults(library, manifest)
     cues = sound["cues"]
     settings = batch.BatchSettings(
         engine, engine_versions(), voice, rate, bitrate, stereo, defaults["album"], LEVEL_ID,
         json.dumps({**defaults, "bed": sound["bed"], "bed_level": sound["bed_level"],
                     "cues": cues.value if isinstance(cues, CueSounds) else None,
-                    "bed_file": batch.file_digest(Path(str(sound["bed"])))
+                    "bed_file": file_digest(Path(str(sound["bed"])))
                     if sound["bed"] not in (None, "rain", "ocean", "none") else None},
                    sort_keys=True))
     plan = batch.plan(library, out_dir, manifest, settings, force)

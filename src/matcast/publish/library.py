@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from matcast import __version__
 from matcast.atomic import atomic_paths
-from matcast.batch import EpisodeJob, Manifest
+from matcast.batch import EpisodeJob
 from matcast.cues import SAMPLE_RATE, CueScript
 from matcast.errors import OutputError
 from matcast.library import LIBRARY_CONFIG as CONFIG_FILE
+from matcast.manifest import Manifest
 from matcast.publish.files import FEED, NOTES_SUFFIX, PAGE
 
 if TYPE_CHECKING:
