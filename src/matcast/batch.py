@@ -33,7 +33,7 @@ from matcast import __version__
 from matcast.errors import MatcastError, RoutineError
 from matcast.library import LIBRARY_CONFIG as CONFIG_FILE
 from matcast.library import routine_paths
-from matcast.manifest import Manifest, digest, file_digest
+from matcast.manifest import Manifest, digest, file_digest, file_fingerprint, stale_file
 
 BUILD_REVISION = 1
 """Bumped whenever a change to matcast changes what a build writes for the same inputs."""
@@ -93,6 +93,8 @@ class Outcome:
     mp3_bytes: int | None = None
     spoken: int = 0
     cached: int = 0
+    fingerprints: dict[str, str | None] = field(default_factory=dict)
+    """File name -> fingerprint of each file a build wrote, taken right after writing."""
 
 
 def library_defaults(library: Path, manifest: Manifest) -> dict[str, Any]:
@@ -133,6 +135,8 @@ class Plan:
     """The episodes to build now."""
     outcomes: list[Outcome] = field(default_factory=list)
     """Episodes skipped, routines that could not be read, duplicates."""
+    why: dict[str, str] = field(default_factory=dict)
+    """Slug -> why an episode whose inputs did not change is built again (a replaced file)."""
 
 
 def plan(library: Path, out_dir: Path, manifest: Manifest, settings: BatchSettings,
@@ -169,12 +173,17 @@ def plan(library: Path, out_dir: Path, manifest: Manifest, settings: BatchSettin
                              seconds=float(episode.get("estimate", 0.0)))
             result.jobs.append(job)
             entry = manifest.episodes.get(slug)
-            if (not force and entry is not None and entry.get("key") == key
-                    and all((out_dir / f).is_file() for f in entry.get("files", [None]))):
-                result.outcomes.append(Outcome(slug, "skipped", "up to date",
-                                               entry.get("duration"), entry.get("mp3_bytes")))
-            else:
-                result.todo.append(job)
+            if not force and entry is not None and entry.get("key") == key:
+                # Up to date only while its files are still the ones its build wrote: a single
+                # build or the Python API may have written over them since.
+                stale = stale_file(out_dir, entry)
+                if stale is None:
+                    result.outcomes.append(Outcome(slug, "skipped", "up to date",
+                                                   entry.get("duration"),
+                                                   entry.get("mp3_bytes")))
+                    continue
+                result.why[slug] = stale
+            result.todo.append(job)
     # Episode numbers: kept for episodes published before, new ones numbered in order.
     used = [int(e["number"]) for e in manifest.episodes.values() if "number" in e]
     next_number = max(used, default=0) + 1
@@ -206,6 +215,7 @@ def _routine_episodes(library: Path, path: Path, known: dict[str, Any] | None
         if recorded and all(file_digest(library / f) == h for f, h in recorded.items()):
             return recorded, list(known.get("episodes", []))
     from matcast.routine.loader import load_routine
+    from matcast.routine.model import Variant
 
     loaded = load_routine(path)
     files = [path, *loaded.pose_paths.values(), *([loaded.cover] if loaded.cover else []),
@@ -215,14 +225,11 @@ def _routine_episodes(library: Path, path: Path, known: dict[str, Any] | None
         rel = os.path.relpath(file.resolve(), library.resolve())
         inputs[rel] = file_digest(file) or ""
     episodes = []
-    variants = loaded.routine.variants or [None]
-    for variant in variants:
-        suffix = variant.suffix() if variant is not None else ""
-        label = variant.label() if variant is not None else ""
-        options = variant.model_dump(mode="json", exclude_none=True) if variant else {}
-        title = loaded.routine.title + (f" ({label})" if label else "")
-        episodes.append({"slug": loaded.slug + suffix, "title": title, "variant": options,
-                         "estimate": _estimate(loaded, options)})
+    for variant in loaded.routine.variants or [Variant()]:
+        options = variant.model_dump(mode="json", exclude_none=True)
+        episodes.append({"slug": variant.episode_slug(loaded.slug),
+                         "title": variant.episode_title(loaded.routine.title),
+                         "variant": options, "estimate": _estimate(loaded, options)})
     return inputs, episodes
 
 
@@ -313,7 +320,8 @@ def _build_one(job: EpisodeJob) -> Outcome:
                        f"internal error {type(exc).__name__}: {exc} "
                        f"({Path(where.filename).name}:{where.lineno})")
     return Outcome(job.slug, "built", "", result.duration_seconds, result.mp3_bytes,
-                   result.speech.rendered, result.speech.cached)
+                   result.speech.rendered, result.speech.cached,
+                   {f.name: file_fingerprint(f) for f in result.files})
 
 
 @dataclass
@@ -377,6 +385,7 @@ def run(plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
                     broken = broken or (isinstance(exc, BrokenProcessPool) and str(exc)) or ""
                     outcome = Outcome(job.slug, "failed", f"worker process failed: {exc}")
                 if outcome.status == "built":
+                    outcome.reason = plan_.why.get(outcome.slug, "")
                     _record(manifest, by_slug[outcome.slug], outcome)
                     manifest.save(out_dir)
                 progress.ended(outcome)
@@ -395,13 +404,12 @@ def _drain(messages: Any, progress: Progress) -> None:
 
 
 def _record(manifest: Manifest, job: EpisodeJob, outcome: Outcome) -> None:
-    from matcast.publish.files import episode_files
-
     manifest.episodes[job.slug] = {
         "routine": job.routine, "key": job.key, "number": job.number,
         "published": job.published, "guid": job.guid, "title": job.title,
         "variant": job.variant,
-        "files": episode_files(job.slug), "mp3_bytes": outcome.mp3_bytes,
+        "files": list(outcome.fingerprints), "fingerprints": outcome.fingerprints,
+        "mp3_bytes": outcome.mp3_bytes,
         "duration": outcome.duration, "built": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                              time.gmtime()),
     }

@@ -60,6 +60,7 @@ def summary(outcomes: Iterable[Outcome], console: Console) -> None:
                   if o.duration is not None else "")
         why = o.reason
         if o.status == "built":
-            why = f"{o.spoken} lines spoken, {o.cached} from cache"
+            why = f"{o.spoken} lines spoken, {o.cached} from cache" + (
+                f"; {o.reason}" if o.reason else "")
         table.add_row(o.slug, length, f"[{styles[o.status]}]{o.status}[/]", why)
     console.print(table)

@@ -18,7 +18,13 @@ import typer
 
 from matcast.cues import CueScript, EventKind
 from matcast.errors import MatcastError, Problem, RoutineError, UsageError
-from matcast.library import default_library, resolve_routine, routine_paths
+from matcast.library import (
+    LOOKUP_ORDER,
+    default_library,
+    resolve_routine,
+    routine_paths,
+    shown_path,
+)
 from matcast.routine.enums import CueSounds, Level, Pace, Style
 
 if TYPE_CHECKING:
@@ -44,7 +50,8 @@ class OutputFormat(StrEnum):
 
 
 LibraryOpt = Annotated[Path | None, typer.Option(
-    "--library", help="Routine library folder (default: $MATCAST_LIBRARY or ./routines).")]
+    "--library", metavar="DIR", help=f"Routine library folder. Looked up in this order: "
+    f"{LOOKUP_ORDER}.")]
 MinutesOpt = Annotated[float | None, typer.Option(
     "--minutes", "-m", help="Fit the session to this many minutes (±2%).")]
 StyleOpt = Annotated[Style | None, typer.Option(
@@ -279,10 +286,11 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
     seen: dict[str, str] = {}
     for routine in loaded:
         options.check(routine)
-        if routine.slug in seen:
-            raise UsageError(f"{routine.path} and {seen[routine.slug]} would both write "
-                             f"{out_dir / routine.slug}.mp3; build them into separate folders")
-        seen[routine.slug] = str(routine.path)
+        slug = options.variant().episode_slug(routine.slug)
+        if slug in seen:
+            raise UsageError(f"{routine.path} and {seen[slug]} would both write "
+                             f"{out_dir / slug}.mp3; build them into separate folders")
+        seen[slug] = str(routine.path)
     build_options = BuildOptions(out_dir=out_dir, engine=engine, voice=voice, rate=rate,
                                  cache_dir=cache_dir, bitrate=bitrate, stereo=stereo, bed=bed,
                                  bed_level=bed_level)
@@ -297,7 +305,8 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
                     typer.echo(f"{result.mp3}  {clock(round(result.duration_seconds * 44_100))}"
                                f"  {result.mp3_bytes / 1e6:.1f} MB  "
                                f"({result.speech.rendered} lines spoken, "
-                               f"{result.speech.cached} from cache)")
+                               f"{result.speech.cached} from cache; "
+                               f"routine {shown_path(routine.path)})")
     finally:
         progress.finish()
 
@@ -377,8 +386,8 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
         out = Console()
         # Piped output is read by scripts and people alike: never fold a row.
         summary(outcomes, out if out.is_terminal else Console(width=400))
-        if published:
-            typer.echo(published)
+        typer.echo(f"library {shown_path(library)}: {len(plan.jobs)} episodes"
+                   + (f"; {published}" if published else ""))
     failed = [o for o in outcomes if o.status == "failed"]
     return 1 if failed else 0
 

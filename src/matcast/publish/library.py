@@ -62,9 +62,11 @@ def publish_key(library: Path, manifest: Manifest, jobs: Sequence[EpisodeJob],
     for job in jobs:
         entry = manifest.episodes.get(job.slug)
         if entry is not None:
+            # The fingerprints change whenever an episode's files are written again.
             data.append([job.slug, entry.get("key"), entry.get("number"), entry.get("published"),
-                         entry.get("mp3_bytes")])
-    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+                         entry.get("mp3_bytes"), entry.get("duration"),
+                         entry.get("fingerprints")])
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def publish(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[EpisodeJob],
