@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from matcast.cues import CueScript, EventKind
 from matcast.errors import MatcastError, Problem, RoutineError, UsageError
 from matcast.library import (
     LOOKUP_ORDER,
@@ -30,6 +29,7 @@ from matcast.routine.enums import CueSounds, Level, Pace, Style
 if TYPE_CHECKING:
     from matcast.batch import Plan
     from matcast.compiler import CompileOptions
+    from matcast.cues import CueScript
     from matcast.manifest import Manifest
 
 # Commands import what they use when they run: a no-op library rebuild must not pay for loading
@@ -80,6 +80,8 @@ def clock(samples: int, sample_rate: int = 44_100) -> str:
 
 def format_table(script: CueScript) -> str:
     """The timeline as aligned text: start, kind, pose/side, text."""
+    from matcast.cues import EventKind
+
     rows = []
     for e in script.events:
         where = (e.pose or "") + (f"/{e.side.value}" if e.side else "")
@@ -339,18 +341,16 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
                           bitrate: str, stereo: bool, jobs: int, force: bool,
                           base_url: str | None, quiet: bool, allow_long: bool,
                           sound: dict[str, object]) -> int:
-    from rich.console import Console
-
     from matcast import batch
     from matcast.audio.levels import LEVEL_ID
     from matcast.manifest import Manifest, file_digest
-    from matcast.voice.versions import engine_versions
 
     manifest = Manifest.load(out_dir)
     defaults = batch.library_defaults(library, manifest)
     cues = sound["cues"]
     settings = batch.BatchSettings(
-        engine, engine_versions(), voice, rate, bitrate, stereo, defaults["album"], LEVEL_ID,
+        engine, batch.engine_versions(manifest), voice, rate, bitrate, stereo, defaults["album"],
+        LEVEL_ID,
         json.dumps({**defaults, "bed": sound["bed"], "bed_level": sound["bed_level"],
                     "cues": cues.value if isinstance(cues, CueSounds) else None,
                     "bed_file": file_digest(Path(str(sound["bed"])))
@@ -358,12 +358,13 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
                    sort_keys=True))
     plan = batch.plan(library, out_dir, manifest, settings, force)
     outcomes = list(plan.outcomes)
-    console = Console(stderr=True)
     bar = None
-    if plan.todo and not quiet and console.is_terminal:
+    if plan.todo and not quiet and sys.stderr.isatty():
+        from rich.console import Console
+
         from matcast.batch_view import BatchBar
 
-        bar = BatchBar(len(plan.todo), console)
+        bar = BatchBar(len(plan.todo), Console(stderr=True))
     build_options = {"engine": engine, "voice": voice, "rate": rate, "bitrate": bitrate,
                      "stereo": stereo, "album": settings.album, "allow_long": allow_long,
                      "cache_dir": str(cache_dir) if cache_dir else None,
@@ -381,11 +382,9 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
     manifest.save(out_dir)
     published = _publish(library, out_dir, manifest, plan, base_url)
     if not quiet:
-        from matcast.batch_view import summary
+        from matcast.batch_view import summary, use_colour
 
-        out = Console()
-        # Piped output is read by scripts and people alike: never fold a row.
-        summary(outcomes, out if out.is_terminal else Console(width=400))
+        typer.echo(summary(outcomes, use_colour(sys.stdout.isatty())))
         typer.echo(f"library {shown_path(library)}: {len(plan.jobs)} episodes"
                    + (f"; {published}" if published else ""))
     failed = [o for o in outcomes if o.status == "failed"]

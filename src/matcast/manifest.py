@@ -35,6 +35,9 @@ class Manifest:
     """Hash of what the feed and the library page were last made from."""
     config: dict[str, str] = field(default_factory=dict)
     """The library config's digest and the album name read from it."""
+    environment: dict[str, str] = field(default_factory=dict)
+    """The speech engines' versions and the signature of the Python environment they were read
+    in: asked again only when the installed packages change."""
 
     @classmethod
     def load(cls, out_dir: Path) -> Manifest:
@@ -46,7 +49,7 @@ class Manifest:
             return cls()
         return cls(str(data.get("settings", "")), dict(data.get("routines", {})),
                    dict(data.get("episodes", {})), str(data.get("publish", "")),
-                   dict(data.get("config", {})))
+                   dict(data.get("config", {})), dict(data.get("environment", {})))
 
     def number(self, slug: str) -> int | None:
         """The episode number a library build gave ``slug``, if it did."""
@@ -57,7 +60,7 @@ class Manifest:
         """Write the manifest (atomically), unless it is already on disk as it is."""
         data = {"version": MANIFEST_VERSION, "settings": self.settings,
                 "routines": self.routines, "episodes": self.episodes, "publish": self.publish,
-                "config": self.config}
+                "config": self.config, "environment": self.environment}
         text = (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
         path = out_dir / MANIFEST
         try:
