@@ -73,9 +73,9 @@ def _options(minutes: float | None, style: Style | None, level: Level, pace: Pac
 
 
 def clock(samples: int, sample_rate: int = 44_100) -> str:
-    """Samples as m:ss.s."""
-    seconds = samples / sample_rate
-    return f"{int(seconds // 60):d}:{seconds % 60:04.1f}"
+    """Samples as m:ss.s (rounded to the tenth first, so 239.96 s reads 4:00.0, not 3:60.0)."""
+    minutes, tenths = divmod(round(samples * 10 / sample_rate), 600)
+    return f"{minutes:d}:{tenths / 10:04.1f}"
 
 
 def format_table(script: CueScript) -> str:
@@ -173,12 +173,17 @@ def _validation_targets(path: Path) -> list[tuple[Path, bool]]:
 
 @app.command("list")
 def list_cmd(library: LibraryOpt = None) -> None:
-    """List the routines of the library with their estimated length in each style."""
-    from matcast.compiler import CompileOptions, compile_routine
+    """List the routines of the library: for each style, the length as written and the range
+    --minutes can fit it to (estimated speech)."""
+    import math
+
+    from matcast.compiler import CompileOptions, compile_routine, length_range
     from matcast.routine.loader import load_routine
 
     folder = library or default_library()
-    for path in routine_paths(folder):
+    paths = routine_paths(folder)
+    typer.echo(f"library {shown_path(folder)}: {len(paths)} routines")
+    for path in paths:
         try:
             loaded = load_routine(path)
         except RoutineError as exc:
@@ -187,8 +192,16 @@ def list_cmd(library: LibraryOpt = None) -> None:
             continue
         lengths = []
         for style in loaded.routine.styles:
-            script = compile_routine(loaded, CompileOptions(style=style))
-            lengths.append(f"{style.value} {script.duration_seconds / 60:.0f} min")
+            options = CompileOptions(style=style)
+            try:
+                script = compile_routine(loaded, options)
+                low, high = length_range(loaded, options)
+            except MatcastError as exc:
+                lengths.append(f"{style.value} cannot be built: {exc}")
+                continue
+            # Whole minutes that are sure to fit: the low end rounded up, the high end down.
+            span = f"{math.ceil(low - 1e-9):d}–{math.floor(high + 1e-9):d}"
+            lengths.append(f"{style.value} {script.duration_seconds / 60:.0f} min ({span})")
         typer.echo(f"{path.stem:<22} {loaded.routine.title:<36} {', '.join(lengths)}")
 
 
