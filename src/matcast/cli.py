@@ -41,6 +41,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help and errors: the rich panels print a type column (<str>, <path>, and with
+    # typer 0.29 <bool> after every flag) and fold long error messages inside a box.
+    rich_markup_mode=None,
 )
 
 
@@ -53,7 +56,7 @@ LibraryOpt = Annotated[Path | None, typer.Option(
     "--library", metavar="DIR", help=f"Routine library folder. Looked up in this order: "
     f"{LOOKUP_ORDER}.")]
 MinutesOpt = Annotated[float | None, typer.Option(
-    "--minutes", "-m", help="Fit the session to this many minutes (±2%).")]
+    "--minutes", "-m", metavar="N", help="Fit the session to this many minutes (±2%).")]
 StyleOpt = Annotated[Style | None, typer.Option(
     "--style", help="hold: long slow holds; flow: one breath per movement.")]
 LevelOpt = Annotated[Level, typer.Option("--level", help="Picks pose variations.")]
@@ -101,12 +104,15 @@ def format_table(script: CueScript) -> str:
 
 @app.command("compile")
 def compile_cmd(
-    routine: Annotated[str, typer.Argument(help="Routine name (post-run) or a .yaml path.")],
+    routine: Annotated[str, typer.Argument(
+        metavar="ROUTINE", help="Routine name (post-run) or a .yaml path.")],
     minutes: MinutesOpt = None,
     style: StyleOpt = None,
     level: LevelOpt = Level.all,
     pace: PaceOpt = Pace.medium,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    fmt: Annotated[OutputFormat, typer.Option(
+        "--format", "-f", help="A readable table, or the cue script as JSON.")
+    ] = OutputFormat.table,
     cues: CuesOpt = None,
     allow_long: AllowLongOpt = False,
     library: LibraryOpt = None,
@@ -126,6 +132,7 @@ def compile_cmd(
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(
+        metavar="PATH...",
         help="Routine or pose files, or library folders.")],
 ) -> None:
     """Check routine files (and the pose files they use); report every problem at once."""
@@ -207,7 +214,8 @@ def list_cmd(library: LibraryOpt = None) -> None:
 
 @app.command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="routine, pose or library")] = "routine",
+    kind: Annotated[str, typer.Argument(
+        metavar="KIND", help="routine, pose or library")] = "routine",
 ) -> None:
     """Print the JSON Schema of routine, pose or library files (also shipped in schema/)."""
     from matcast.routine.schema import SCHEMA_FILES, schema_text
@@ -221,41 +229,49 @@ def schema(
 @app.command()
 def build(
     routines: Annotated[list[str] | None, typer.Argument(
+        metavar="[ROUTINE]...",
         help="Routine names (post-run) or .yaml paths; with --all, a library folder.",
         show_default=False)] = None,
     build_all: Annotated[bool, typer.Option(
         "--all", help="Build every routine and variant of the library, and publish it.")
     ] = False,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
-        "audio_out"),
+    out_dir: Annotated[Path, typer.Option(
+        "--out", "-o", metavar="DIR", help="Output folder.")] = Path("audio_out"),
     voice: Annotated[str | None, typer.Option(
-        "--voice", help="Voice id (see: matcast voices).")] = None,
+        "--voice", metavar="ID", help="Voice id (see: matcast voices).")] = None,
     rate: Annotated[int | None, typer.Option(
-        "--rate", help="Speaking rate in words per minute.")] = None,
+        "--rate", metavar="WPM", help="Speaking rate in words per minute.")] = None,
     minutes: MinutesOpt = None,
     style: StyleOpt = None,
     level: LevelOpt = Level.all,
     pace: PaceOpt = Pace.medium,
     cache_dir: Annotated[Path | None, typer.Option(
-        "--cache-dir", help="Utterance cache folder (default: the user cache folder).")] = None,
-    bitrate: Annotated[str, typer.Option("--bitrate", help="MP3 bit rate, e.g. 96k.")] = "96k",
+        "--cache-dir", metavar="DIR",
+        help="Utterance cache folder (default: the user cache folder).")] = None,
+    bitrate: Annotated[str, typer.Option(
+        "--bitrate", metavar="RATE", help="MP3 bit rate, e.g. 96k.")] = "96k",
     stereo: Annotated[bool, typer.Option("--stereo", help="Two channels instead of one.")
                       ] = False,
     engine: Annotated[str | None, typer.Option(
-        "--engine", help="Speech engine: pyttsx3 or piper (default: the routine's choice, "
+        "--engine", metavar="NAME",
+        help="Speech engine: pyttsx3 or piper (default: the routine's choice, "
         "else pyttsx3).")] = None,
     bed: Annotated[str | None, typer.Option(
-        "--bed", help="Background bed: rain, ocean, none, or a WAV/MP3 file.")] = None,
+        "--bed", metavar="BED",
+        help="Background bed: rain, ocean, none, or a WAV/MP3 file.")] = None,
     bed_level: Annotated[float | None, typer.Option(
-        "--bed-level", help="Bed level in dB relative to the default (e.g. -6).")] = None,
+        "--bed-level", metavar="DB",
+        help="Bed level in dB relative to the default (e.g. -6).")] = None,
     cues: CuesOpt = None,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", help="With --all: episodes built at once (default: the cores).")
+        "--jobs", "-j", metavar="N",
+        help="With --all: episodes built at once (default: the cores).")
     ] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="With --all: rebuild every episode, changed or not.")] = False,
     base_url: Annotated[str | None, typer.Option(
-        "--base-url", help="With --all: where the output folder is served (feed links).")
+        "--base-url", metavar="URL",
+        help="With --all: where the output folder is served (feed links).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")
                      ] = False,
@@ -424,9 +440,11 @@ def _check_bitrate(bitrate: str) -> None:
 
 @app.command()
 def voices(
-    engine: Annotated[str, typer.Option("--engine", help="Speech engine.")] = "pyttsx3",
+    engine: Annotated[str, typer.Option(
+        "--engine", metavar="NAME", help="Speech engine: pyttsx3 or piper.")] = "pyttsx3",
     lang: Annotated[str | None, typer.Option(
-        "--lang", help="Only voices whose language starts with this, e.g. en.")] = None,
+        "--lang", metavar="CODE",
+        help="Only voices whose language starts with this, e.g. en.")] = None,
 ) -> None:
     """List the voices of a speech engine: id, name, languages."""
     from matcast.voice.engine import get_engine
