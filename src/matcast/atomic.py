@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from matcast.errors import OutputError
+from matcast.errors import OutputError, UsageError
 
 TMP_SUFFIX = ".matcast-tmp"
 """Every temp file matcast writes ends so; its name also carries the writer's process id."""
@@ -81,15 +81,33 @@ def write_atomic(target: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
-def check_writable(folder: Path) -> None:
-    """Create ``folder`` if needed and prove a file can be written there, before long work."""
+def make_folder(folder: Path) -> None:
+    """Create the output folder ``folder`` if needed; errors name it (never a file of ours)."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"the output folder {folder} is a file; choose a folder with -o")
     try:
         folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise folder_error(exc, folder) from exc
+
+
+def check_writable(folder: Path) -> None:
+    """Create ``folder`` if needed and prove a file can be written there, before long work."""
+    make_folder(folder)
+    try:
         probe = temp_path_for(folder / "probe")
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise explain(exc, folder / "probe") from exc
+        raise folder_error(exc, folder) from exc
+
+
+def folder_error(exc: OSError, folder: Path) -> OutputError:
+    """An OutputError saying why the output folder itself cannot be made or written."""
+    if exc.errno == errno.ENOSPC:
+        return explain(exc, folder)
+    hint = " (choose another folder with -o)"
+    return OutputError(f"cannot write to the output folder {folder}: {exc.strerror or exc}{hint}")
 
 
 def clean_stale(folder: Path) -> list[Path]:

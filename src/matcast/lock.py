@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from matcast.atomic import explain
-from matcast.errors import OutputError, UsageError
+from matcast.atomic import folder_error, make_folder
+from matcast.errors import OutputError
 
 LEGACY_LOCK = ".matcast.lock"
 """The lock file earlier versions left in every output folder; removed when found unused."""
@@ -47,21 +47,12 @@ def folder_lock(folder: Path, on_wait: Callable[[], None] | None = None) -> Iter
         os.close(handle)
 
 
-def _make_folder(folder: Path) -> None:
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"the output folder {folder} is a file; choose a folder with -o")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise explain(exc, folder) from exc
-
-
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import hashlib
     import msvcrt
 
     def _open(folder: Path) -> int:
-        _make_folder(folder)
+        make_folder(folder)
         from matcast.voice.cache import default_cache_dir
 
         key = hashlib.sha256(os.path.realpath(folder).lower().encode()).hexdigest()[:32]
@@ -93,11 +84,11 @@ else:
     import fcntl
 
     def _open(folder: Path) -> int:
-        _make_folder(folder)
+        make_folder(folder)
         try:
             return os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         except OSError as exc:
-            raise explain(exc, folder) from exc
+            raise folder_error(exc, folder) from exc
 
     def _try_lock(handle: int, folder: Path) -> bool:
         try:
