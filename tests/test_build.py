@@ -162,8 +162,8 @@ def previous(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def outputs(folder: Path) -> list[Path]:
-    """The files a user sees (the build lock is not one)."""
-    return sorted(p for p in folder.iterdir() if p.name != ".matcast.lock")
+    """The files in an output folder (the build lock adds none)."""
+    return sorted(folder.iterdir())
 
 
 def assert_intact(out: Path, built: Built) -> None:
@@ -191,8 +191,9 @@ def test_cli_build_prints_a_summary(built: Built, tmp_path: Path) -> None:
 ], ids=["missing-ffmpeg", "broken-ffmpeg"])
 def test_ffmpeg_failures_exit_1_and_keep_previous_files(
         built: Built, previous: Path, env: dict[str, str], expected: str) -> None:
+    # Other cue sounds: another session, written to the same files.
     result = run("build", ROUTINE, "-o", str(previous), "--cache-dir", str(built.cache),
-                 "--pace", "slow", env=env)
+                 "--cues", "no-chimes", env=env)
     assert result.returncode == 1, result.stderr
     assert expected in result.stderr and "Traceback" not in result.stderr
     assert_intact(previous, built)
@@ -221,7 +222,7 @@ def test_full_disk_exits_1_and_keeps_previous_files(built: Built, tmp_path: Path
         (disk / "filler").write_bytes(b"\0" * 400_000)
         before = {p.name: digest(p) for p in outputs(disk)}
         result = run("build", ROUTINE, "-o", str(disk), "--cache-dir", str(built.cache),
-                     "--pace", "slow")
+                     "--cues", "no-chimes")
         assert result.returncode == 1, result.stderr
         assert re.search(r"disk (is )?full", result.stderr) and "Traceback" not in result.stderr
         assert {p.name: digest(p) for p in outputs(disk)} == before
@@ -237,14 +238,14 @@ def test_killed_build_leaves_previous_files_and_next_build_cleans_up(
     for delay in (0.3, 1.2, 2.5):
         proc = subprocess.Popen(
             [sys.executable, "-m", "matcast.cli", "build", ROUTINE, "-o", str(out),
-             "--cache-dir", str(built.cache), "--pace", "slow", "--quiet"], cwd=ROOT)
+             "--cache-dir", str(built.cache), "--cues", "no-chimes", "--quiet"], cwd=ROOT)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         for p in out.iterdir():
             if p.name.startswith("."):
-                # Only hidden temp files and the build lock.
-                assert p.name.endswith(".matcast-tmp") or p.name == ".matcast.lock", p.name
+                # Only hidden temp files (the build lock adds no file).
+                assert p.name.endswith(".matcast-tmp"), p.name
                 continue
             assert p.name in old
             # Either the previous file, or a complete new one.
@@ -253,7 +254,7 @@ def test_killed_build_leaves_previous_files_and_next_build_cleans_up(
     result = run("build", ROUTINE, "-o", str(out), "--cache-dir", str(built.cache), "--quiet")
     assert result.returncode == 0, result.stderr
     assert not [p for p in out.iterdir() if p.name.endswith(".matcast-tmp")]
-    assert sorted(p.name for p in out.iterdir() if p.name != ".matcast.lock") == sorted(old)
+    assert sorted(p.name for p in out.iterdir()) == sorted(old)
 
 
 def test_routine_cover_is_used_as_the_front_cover(built: Built, tmp_path: Path) -> None:

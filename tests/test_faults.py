@@ -104,7 +104,7 @@ def test_ffmpeg_killed_mid_encode_keeps_previous_files(tmp_path: Path, cache: Pa
     killer.write_text(FFMPEG_KILLER)
     killer.chmod(0o755)
     result = run("build", str(lib / "calm.yaml"), "-o", str(out), "--cache-dir", str(cache),
-                 "--pace", "slow", env={"MATCAST_FFMPEG": str(killer)})
+                 "--cues", "no-chimes", env={"MATCAST_FFMPEG": str(killer)})
     assert result.returncode == 1
     assert "ffmpeg" in result.stderr and "Traceback" not in result.stderr
     after = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")}

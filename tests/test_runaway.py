@@ -13,6 +13,7 @@ import pytest
 
 from matcast.compiler import CompileOptions, compile_routine, session_length
 from matcast.errors import UsageError
+from matcast.library import routine_paths
 from matcast.routine.enums import Style
 from matcast.routine.loader import load_routine
 
@@ -57,9 +58,7 @@ def test_the_length_summed_up_front_is_the_scheduled_length(
 
     monkeypatch.setattr(matcast.compiler, "session_length", recording)
     checked = 0
-    for path in sorted((ROOT / "routines").glob("*.yaml")):
-        if path.name == "library.yaml":
-            continue
+    for path in routine_paths(ROOT / "routines"):
         loaded = load_routine(path)
         for style in loaded.routine.styles:
             for minutes in (None, 30.0):

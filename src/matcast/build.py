@@ -26,6 +26,7 @@ from matcast.choices import Bed, Voice, choose_bed, choose_voice
 from matcast.compiler import CompileOptions, compile_routine
 from matcast.cues import SAMPLE_RATE, CueScript
 from matcast.errors import OutputError
+from matcast.manifest import Manifest
 from matcast.progress import Reporter, Silent
 from matcast.publish import Episode, Writer, default_writers
 from matcast.routine.loader import LoadedRoutine, image_mime
@@ -126,15 +127,24 @@ class Builder:
               title: str | None = None) -> BuildResult:
         """Render ``loaded`` and write its files into the output folder.
 
-        ``slug`` names the files (default: the routine's), ``title`` the episode (default: the
-        routine's title), ``track`` its episode number.
+        ``slug`` names the files and ``title`` the episode; by default they are the ones a
+        library variant with these options gets (``post-run-10min-flow``, "Post-run yoga (10 min,
+        flow)"), so sessions built with different options never overwrite each other. ``track``
+        is the episode number: by default the one the output folder's manifest gives this slug
+        (none without a library build there).
         """
         out_dir = self.options.out_dir
         check_writable(out_dir)
         clean_stale(out_dir)
+        compile_options = compile_options or CompileOptions()
+        variant = compile_options.variant()
+        slug = slug or variant.episode_slug(loaded.slug)
+        title = title or variant.episode_title(loaded.routine.title)
+        if track is None:
+            track = Manifest.load(out_dir).number(slug)
         engine, voice, rate = self.voice_for(loaded)
         bed = choose_bed(self.options.bed, self.options.bed_level, loaded)
-        options = replace(compile_options or CompileOptions(), rate=rate)
+        options = replace(compile_options, rate=rate)
         script, clips, stats = self._speak(loaded, options, engine, voice, rate)
 
         self.progress.stage("mixing", 1)
@@ -151,7 +161,7 @@ class Builder:
             if bed is not None:
                 audio, loudness = _with_bed(audio, script, bed, loaded.slug,
                                             TARGET_LUFS - codec_db)
-            episode = Episode(slug or loaded.slug, script, audio, tags.result(),
+            episode = Episode(slug, script, audio, tags.result(),
                               self.options.bitrate, channels)
             self.progress.stage("encoding and writing", len(self.writers))
             files = [out_dir / f"{episode.slug}{w.suffix}" for w in self.writers]
@@ -193,12 +203,12 @@ class Builder:
         return script, clips, SynthStats(rendered, cached)
 
     def _tags(self, loaded: LoadedRoutine, script: CueScript, track: int | None,
-              title: str | None) -> EpisodeTags:
+              title: str) -> EpisodeTags:
         routine = loaded.routine
         minutes = round(script.duration_seconds / 60)
         style = script.options.get("style", "")
         return EpisodeTags(
-            title=title or routine.title,
+            title=title,
             artist=routine.author or "matcast",
             # The library's podcast title, unless the caller named an album.
             album=(loaded.config.title if loaded.config and self.options.album == ALBUM

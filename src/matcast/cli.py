@@ -16,14 +16,21 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from matcast.cues import CueScript, EventKind
 from matcast.errors import MatcastError, Problem, RoutineError, UsageError
-from matcast.library import default_library, resolve_routine, routine_paths
+from matcast.library import (
+    LOOKUP_ORDER,
+    default_library,
+    resolve_routine,
+    routine_paths,
+    shown_path,
+)
 from matcast.routine.enums import CueSounds, Level, Pace, Style
 
 if TYPE_CHECKING:
-    from matcast.batch import Manifest, Plan
+    from matcast.batch import Plan
     from matcast.compiler import CompileOptions
+    from matcast.cues import CueScript
+    from matcast.manifest import Manifest
 
 # Commands import what they use when they run: a no-op library rebuild must not pay for loading
 # the compiler, pydantic or the audio libraries.
@@ -34,6 +41,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain help and errors: the rich panels print a type column (<str>, <path>, and with
+    # typer 0.29 <bool> after every flag) and fold long error messages inside a box.
+    rich_markup_mode=None,
 )
 
 
@@ -43,9 +53,10 @@ class OutputFormat(StrEnum):
 
 
 LibraryOpt = Annotated[Path | None, typer.Option(
-    "--library", help="Routine library folder (default: $MATCAST_LIBRARY or ./routines).")]
+    "--library", metavar="DIR", help=f"Routine library folder. Looked up in this order: "
+    f"{LOOKUP_ORDER}.")]
 MinutesOpt = Annotated[float | None, typer.Option(
-    "--minutes", "-m", help="Fit the session to this many minutes (±2%).")]
+    "--minutes", "-m", metavar="N", help="Fit the session to this many minutes (±2%).")]
 StyleOpt = Annotated[Style | None, typer.Option(
     "--style", help="hold: long slow holds; flow: one breath per movement.")]
 LevelOpt = Annotated[Level, typer.Option("--level", help="Picks pose variations.")]
@@ -65,13 +76,15 @@ def _options(minutes: float | None, style: Style | None, level: Level, pace: Pac
 
 
 def clock(samples: int, sample_rate: int = 44_100) -> str:
-    """Samples as m:ss.s."""
-    seconds = samples / sample_rate
-    return f"{int(seconds // 60):d}:{seconds % 60:04.1f}"
+    """Samples as m:ss.s (rounded to the tenth first, so 239.96 s reads 4:00.0, not 3:60.0)."""
+    minutes, tenths = divmod(round(samples * 10 / sample_rate), 600)
+    return f"{minutes:d}:{tenths / 10:04.1f}"
 
 
 def format_table(script: CueScript) -> str:
     """The timeline as aligned text: start, kind, pose/side, text."""
+    from matcast.cues import EventKind
+
     rows = []
     for e in script.events:
         where = (e.pose or "") + (f"/{e.side.value}" if e.side else "")
@@ -91,12 +104,15 @@ def format_table(script: CueScript) -> str:
 
 @app.command("compile")
 def compile_cmd(
-    routine: Annotated[str, typer.Argument(help="Routine name (post-run) or a .yaml path.")],
+    routine: Annotated[str, typer.Argument(
+        metavar="ROUTINE", help="Routine name (post-run) or a .yaml path.")],
     minutes: MinutesOpt = None,
     style: StyleOpt = None,
     level: LevelOpt = Level.all,
     pace: PaceOpt = Pace.medium,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    fmt: Annotated[OutputFormat, typer.Option(
+        "--format", "-f", help="A readable table, or the cue script as JSON.")
+    ] = OutputFormat.table,
     cues: CuesOpt = None,
     allow_long: AllowLongOpt = False,
     library: LibraryOpt = None,
@@ -116,6 +132,7 @@ def compile_cmd(
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(
+        metavar="PATH...",
         help="Routine or pose files, or library folders.")],
 ) -> None:
     """Check routine files (and the pose files they use), or whole library folders (with
@@ -169,14 +186,17 @@ def _validation_targets(path: Path) -> list[tuple[Path, bool]]:
 
 @app.command("list")
 def list_cmd(library: LibraryOpt = None) -> None:
-    """List the routines of the library, in its order, with their estimated length in each
-    style."""
-    from matcast.compiler import CompileOptions, compile_routine
+    """List the routines of the library, in its order: for each style, the length as written and
+    the range --minutes can fit it to (estimated speech)."""
+    import math
+
+    from matcast.compiler import CompileOptions, compile_routine, length_range
     from matcast.library import LIBRARY_CONFIG, in_library_order
     from matcast.routine.loader import load_library_config, load_routine
 
     folder = library or default_library()
     paths = routine_paths(folder)
+    typer.echo(f"library {shown_path(folder)}: {len(paths)} routines")
     order: list[str] = []
     if (folder / LIBRARY_CONFIG).is_file():
         try:
@@ -193,14 +213,23 @@ def list_cmd(library: LibraryOpt = None) -> None:
             continue
         lengths = []
         for style in loaded.routine.styles:
-            script = compile_routine(loaded, CompileOptions(style=style))
-            lengths.append(f"{style.value} {script.duration_seconds / 60:.0f} min")
+            options = CompileOptions(style=style)
+            try:
+                script = compile_routine(loaded, options)
+                low, high = length_range(loaded, options)
+            except MatcastError as exc:
+                lengths.append(f"{style.value} cannot be built: {exc}")
+                continue
+            # Whole minutes that are sure to fit: the low end rounded up, the high end down.
+            span = f"{math.ceil(low - 1e-9):d}–{math.floor(high + 1e-9):d}"
+            lengths.append(f"{style.value} {script.duration_seconds / 60:.0f} min ({span})")
         typer.echo(f"{path.stem:<22} {loaded.routine.title:<36} {', '.join(lengths)}")
 
 
 @app.command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="routine, pose or library")] = "routine",
+    kind: Annotated[str, typer.Argument(
+        metavar="KIND", help="routine, pose or library")] = "routine",
 ) -> None:
     """Print the JSON Schema of routine, pose or library files (also shipped in schema/)."""
     from matcast.routine.schema import SCHEMA_FILES, schema_text
@@ -214,41 +243,49 @@ def schema(
 @app.command()
 def build(
     routines: Annotated[list[str] | None, typer.Argument(
+        metavar="[ROUTINE]...",
         help="Routine names (post-run) or .yaml paths; with --all, a library folder.",
         show_default=False)] = None,
     build_all: Annotated[bool, typer.Option(
         "--all", help="Build every routine and variant of the library, and publish it.")
     ] = False,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
-        "audio_out"),
+    out_dir: Annotated[Path, typer.Option(
+        "--out", "-o", metavar="DIR", help="Output folder.")] = Path("audio_out"),
     voice: Annotated[str | None, typer.Option(
-        "--voice", help="Voice id (see: matcast voices).")] = None,
+        "--voice", metavar="ID", help="Voice id (see: matcast voices).")] = None,
     rate: Annotated[int | None, typer.Option(
-        "--rate", help="Speaking rate in words per minute.")] = None,
+        "--rate", metavar="WPM", help="Speaking rate in words per minute.")] = None,
     minutes: MinutesOpt = None,
     style: StyleOpt = None,
     level: LevelOpt = Level.all,
     pace: PaceOpt = Pace.medium,
     cache_dir: Annotated[Path | None, typer.Option(
-        "--cache-dir", help="Utterance cache folder (default: the user cache folder).")] = None,
-    bitrate: Annotated[str, typer.Option("--bitrate", help="MP3 bit rate, e.g. 96k.")] = "96k",
+        "--cache-dir", metavar="DIR",
+        help="Utterance cache folder (default: the user cache folder).")] = None,
+    bitrate: Annotated[str, typer.Option(
+        "--bitrate", metavar="RATE", help="MP3 bit rate, e.g. 96k.")] = "96k",
     stereo: Annotated[bool, typer.Option("--stereo", help="Two channels instead of one.")
                       ] = False,
     engine: Annotated[str | None, typer.Option(
-        "--engine", help="Speech engine: pyttsx3 or piper (default: the routine's choice, "
+        "--engine", metavar="NAME",
+        help="Speech engine: pyttsx3 or piper (default: the routine's choice, "
         "else pyttsx3).")] = None,
     bed: Annotated[str | None, typer.Option(
-        "--bed", help="Background bed: rain, ocean, none, or a WAV/MP3 file.")] = None,
+        "--bed", metavar="BED",
+        help="Background bed: rain, ocean, none, or a WAV/MP3 file.")] = None,
     bed_level: Annotated[float | None, typer.Option(
-        "--bed-level", help="Bed level in dB relative to the default (e.g. -6).")] = None,
+        "--bed-level", metavar="DB",
+        help="Bed level in dB relative to the default (e.g. -6).")] = None,
     cues: CuesOpt = None,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", help="With --all: episodes built at once (default: the cores).")
+        "--jobs", "-j", metavar="N",
+        help="With --all: episodes built at once (default: the cores).")
     ] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="With --all: rebuild every episode, changed or not.")] = False,
     base_url: Annotated[str | None, typer.Option(
-        "--base-url", help="With --all: where the output folder is served (feed links).")
+        "--base-url", metavar="URL",
+        help="With --all: where the output folder is served (feed links).")
     ] = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="Print nothing but warnings and errors.")] = False,
@@ -296,10 +333,11 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
     seen: dict[str, str] = {}
     for routine in loaded:
         options.check(routine)
-        if routine.slug in seen:
-            raise UsageError(f"{routine.path} and {seen[routine.slug]} would both write "
-                             f"{out_dir / routine.slug}.mp3; build them into separate folders")
-        seen[routine.slug] = str(routine.path)
+        slug = options.variant().episode_slug(routine.slug)
+        if slug in seen:
+            raise UsageError(f"{routine.path} and {seen[slug]} would both write "
+                             f"{out_dir / slug}.mp3; build them into separate folders")
+        seen[slug] = str(routine.path)
     build_options = BuildOptions(out_dir=out_dir, engine=engine, voice=voice, rate=rate,
                                  cache_dir=cache_dir, bitrate=bitrate, stereo=stereo, bed=bed,
                                  bed_level=bed_level)
@@ -314,7 +352,8 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
                     typer.echo(f"{result.mp3}  {length(result.duration_seconds)}"
                                f"  {result.mp3_bytes / 1e6:.1f} MB  "
                                f"({result.speech.rendered} lines spoken, "
-                               f"{result.speech.cached} from cache)")
+                               f"{result.speech.cached} from cache; "
+                               f"routine {shown_path(routine.path)})")
     finally:
         progress.finish()
 
@@ -347,31 +386,31 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
                           bitrate: str, stereo: bool, jobs: int, force: bool,
                           base_url: str | None, quiet: bool, allow_long: bool,
                           sound: dict[str, object]) -> int:
-    from rich.console import Console
-
     from matcast import batch
     from matcast.audio.levels import LEVEL_ID
-    from matcast.voice.versions import engine_versions
+    from matcast.manifest import Manifest, file_digest
 
-    manifest = batch.Manifest.load(out_dir)
+    manifest = Manifest.load(out_dir)
     defaults = batch.library_defaults(library, manifest)
     cues = sound["cues"]
     settings = batch.BatchSettings(
-        engine, engine_versions(), voice, rate, bitrate, stereo, defaults["album"], LEVEL_ID,
+        engine, batch.engine_versions(manifest), voice, rate, bitrate, stereo, defaults["album"],
+        LEVEL_ID,
         json.dumps({**defaults, "bed": sound["bed"], "bed_level": sound["bed_level"],
                     "cues": cues.value if isinstance(cues, CueSounds) else None,
-                    "bed_file": batch.file_digest(Path(str(sound["bed"])))
+                    "bed_file": file_digest(Path(str(sound["bed"])))
                     if sound["bed"] not in (None, "rain", "ocean", "none") else None},
                    sort_keys=True))
     plan = batch.plan(library, out_dir, manifest, settings, force,
                       manifest.config.get("order", []))
     outcomes = list(plan.outcomes)
-    console = Console(stderr=True)
     bar = None
-    if plan.todo and not quiet and console.is_terminal:
+    if plan.todo and not quiet and sys.stderr.isatty():
+        from rich.console import Console
+
         from matcast.batch_view import BatchBar
 
-        bar = BatchBar(len(plan.todo), console)
+        bar = BatchBar(len(plan.todo), Console(stderr=True))
     build_options = {"engine": engine, "voice": voice, "rate": rate, "bitrate": bitrate,
                      "stereo": stereo, "album": settings.album, "allow_long": allow_long,
                      "cache_dir": str(cache_dir) if cache_dir else None,
@@ -389,13 +428,11 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
     manifest.save(out_dir)
     published = _publish(library, out_dir, manifest, plan, base_url)
     if not quiet:
-        from matcast.batch_view import summary
+        from matcast.batch_view import summary, use_colour
 
-        out = Console()
-        # Piped output is read by scripts and people alike: never fold a row.
-        summary(outcomes, out if out.is_terminal else Console(width=400))
-        if published:
-            typer.echo(published)
+        typer.echo(summary(outcomes, use_colour(sys.stdout.isatty())))
+        typer.echo(f"library {shown_path(library)}: {len(plan.jobs)} episodes"
+                   + (f"; {published}" if published else ""))
     failed = [o for o in outcomes if o.status == "failed"]
     return 1 if failed else 0
 
@@ -422,9 +459,11 @@ def _check_bitrate(bitrate: str) -> None:
 
 @app.command()
 def voices(
-    engine: Annotated[str, typer.Option("--engine", help="Speech engine.")] = "pyttsx3",
+    engine: Annotated[str, typer.Option(
+        "--engine", metavar="NAME", help="Speech engine: pyttsx3 or piper.")] = "pyttsx3",
     lang: Annotated[str | None, typer.Option(
-        "--lang", help="Only voices whose language starts with this, e.g. en.")] = None,
+        "--lang", metavar="CODE",
+        help="Only voices whose language starts with this, e.g. en.")] = None,
 ) -> None:
     """List the voices of a speech engine: id, name, languages."""
     from matcast.voice.engine import get_engine

@@ -20,9 +20,15 @@ NOT_ROUTINES = frozenset({Path(LIBRARY_CONFIG).stem, Path(PUBLISHED).stem})
 """YAML files in the library folder that are not routines (the library's config and history)."""
 
 
+LOOKUP_ORDER = ("--library DIR, else $MATCAST_LIBRARY, else ./routines (when it holds routine "
+                "files), else the library that comes with matcast")
+"""Where a command looks for the routine library (said in --help and the README)."""
+
+
 def default_library() -> Path:
-    """The routine library: $MATCAST_LIBRARY, ./routines, the source checkout's, or the bundled one.
-    """
+    """The routine library when ``--library`` is not given: $MATCAST_LIBRARY, else ./routines if it
+    holds routine files, else the library that comes with matcast (the source checkout's
+    ``routines/`` for an editable install, else the copy inside the package)."""
     env = os.environ.get(LIBRARY_ENV)
     if env:
         return Path(env)
@@ -66,3 +72,13 @@ def resolve_routine(name: str, library: Path | None = None) -> Path:
     close = difflib.get_close_matches(name, known, n=3)
     hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(known)}"
     raise UsageError(f"no routine named {name!r} in {library} ({hint})")
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as a summary line shows it: relative to the working folder when inside it, else
+    absolute, so a user sees which library a command used."""
+    full = path.absolute()
+    try:
+        return str(full.relative_to(Path.cwd()))
+    except ValueError:
+        return str(full)

@@ -10,10 +10,11 @@ same code times both.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from matcast.compiler import holds
 from matcast.compiler.expand import expand
-from matcast.compiler.fit import FitError, Lengths, fit, natural
+from matcast.compiler.fit import FitError, Lengths, bounds, fit, natural
 from matcast.compiler.options import CompileOptions
 from matcast.compiler.plan import Bell, HoldBlock, Plan, Rest, Say
 from matcast.compiler.schedule import schedule
@@ -22,7 +23,7 @@ from matcast.cues import CHIME_SAMPLES, SAMPLE_RATE, CueScript
 from matcast.errors import UsageError
 from matcast.routine.loader import LoadedRoutine
 
-__all__ = ["CompileOptions", "compile_routine", "estimate", "session_length"]
+__all__ = ["CompileOptions", "compile_routine", "estimate", "length_range", "session_length"]
 
 
 def compile_routine(loaded: LoadedRoutine, options: CompileOptions | None = None,
@@ -50,17 +51,43 @@ def compile_routine(loaded: LoadedRoutine, options: CompileOptions | None = None
 
 def session_length(plan: Plan, lengths: Lengths, speech: SpeechLength) -> int:
     """The scheduled session's length in samples, summed without scheduling it."""
-    total = 0
+    scaled = sum(lengths.rest(seg) if isinstance(seg, Rest) else lengths.holds[seg.spec.key]
+                 for seg in plan.segments if isinstance(seg, Rest | HoldBlock))
+    return _fixed(plan, speech) + scaled
+
+
+def length_range(loaded: LoadedRoutine, options: CompileOptions | None = None
+                 ) -> tuple[float, float]:
+    """The shortest and longest session ``--minutes`` can fit ``loaded`` to with these options
+    (their minutes aside), in minutes: the fitting bounds, within the routine's own ``duration``
+    range and the session limit. Speech lengths are estimated, as in :func:`compile_routine`."""
+    options = replace(options or CompileOptions(), minutes=None)
+    options.check(loaded)
+    plan = expand(loaded, options)
+    low, high = _bounds(plan, speech_length(None, options.rate))
+    if plan.allowed is not None:
+        low, high = max(low, plan.allowed[0]), min(high, plan.allowed[1])
+    high = min(high, round(options.max_minutes * 60 * SAMPLE_RATE))
+    return low / SAMPLE_RATE / 60, high / SAMPLE_RATE / 60
+
+
+def _bounds(plan: Plan, speech: SpeechLength) -> tuple[int, int]:
+    blocks = [s for s in plan.segments if isinstance(s, HoldBlock)]
+    rests = [s for s in plan.segments if isinstance(s, Rest)]
+    return bounds(blocks, rests, _fixed(plan, speech),
+                  lambda block: holds.min_length(block, speech))
+
+
+def _fixed(plan: Plan, speech: SpeechLength) -> int:
+    """The length of everything fitting does not scale: speech outside holds, fixed pauses,
+    chimes."""
+    fixed = 0
     for seg in plan.segments:
         if isinstance(seg, Say):
-            total += speech(seg.text) + max(0, seg.pause)
+            fixed += speech(seg.text) + seg.pause
         elif isinstance(seg, Bell):
-            total += CHIME_SAMPLES[seg.kind]
-        elif isinstance(seg, Rest):
-            total += max(0, lengths.rest(seg))
-        elif isinstance(seg, HoldBlock):
-            total += lengths.holds[seg.spec.key]
-    return total
+            fixed += CHIME_SAMPLES[seg.kind]
+    return fixed
 
 
 def _lengths(plan: Plan, speech: SpeechLength) -> Lengths:
@@ -72,14 +99,8 @@ def _lengths(plan: Plan, speech: SpeechLength) -> Lengths:
     if plan.target is None:
         return natural(blocks, min_length)
     rests = [s for s in plan.segments if isinstance(s, Rest)]
-    fixed = 0
-    for seg in plan.segments:
-        if isinstance(seg, Say):
-            fixed += speech(seg.text) + seg.pause
-        elif isinstance(seg, Bell):
-            fixed += CHIME_SAMPLES[seg.kind]
     try:
-        return fit(blocks, rests, fixed, plan.target, min_length)
+        return fit(blocks, rests, _fixed(plan, speech), plan.target, min_length)
     except FitError as exc:
         low, high = exc.low, exc.high
         if plan.allowed is not None:

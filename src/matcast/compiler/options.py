@@ -8,7 +8,7 @@ from matcast.compiler.speech import DEFAULT_RATE
 from matcast.errors import UsageError
 from matcast.routine.enums import CueSounds
 from matcast.routine.loader import LoadedRoutine
-from matcast.routine.model import Level, Pace, Routine, Style
+from matcast.routine.model import Level, Pace, Routine, Style, Variant
 
 PACE_FACTOR: dict[Pace, float] = {Pace.slow: 1.25, Pace.medium: 1.0, Pace.fast: 0.8}
 """Breaths and pauses are this many times their medium length."""
@@ -44,6 +44,11 @@ class CompileOptions:
             if self.cues is None and sound is not None and sound.cues is not None:
                 return sound.cues
         return self.cues or CueSounds.voice_and_chimes
+
+    def variant(self) -> Variant:
+        """These options as a library variant lists them: what names the episode's files."""
+        return Variant.model_construct(minutes=self.minutes, style=self.style, level=self.level,
+                                       pace=self.pace)
 
     @property
     def max_minutes(self) -> float:

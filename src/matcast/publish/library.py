@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from matcast import __version__
 from matcast.atomic import atomic_paths
-from matcast.batch import EpisodeJob, Manifest
+from matcast.batch import EpisodeJob
 from matcast.cues import SAMPLE_RATE, CueScript
 from matcast.errors import OutputError
 from matcast.library import LIBRARY_CONFIG as CONFIG_FILE
 from matcast.library import PUBLISHED
+from matcast.manifest import Manifest
 from matcast.publish.files import FEED, NOTES_SUFFIX, PAGE
 
 if TYPE_CHECKING:
@@ -69,8 +70,11 @@ def publish_key(library: Path, manifest: Manifest, jobs: Sequence[EpisodeJob],
     for job in jobs:
         entry = manifest.episodes.get(job.slug)
         if entry is not None:
-            data.append([job.slug, entry.get("key"), entry.get("number"), entry.get("mp3_bytes")])
-    return hashlib.sha256(json.dumps(data).encode()).hexdigest()
+            # The fingerprints change whenever an episode's files are written again.
+            data.append([job.slug, entry.get("key"), entry.get("number"),
+                         entry.get("mp3_bytes"), entry.get("duration"),
+                         entry.get("fingerprints")])
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def publish(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[EpisodeJob],

@@ -258,6 +258,16 @@ class Variant(_Strict):
     pace: PaceName | None = None
     """Breath and pause speed (default: medium)."""
 
+    def episode_slug(self, routine_slug: str) -> str:
+        """The slug that names this variant's files, e.g. ``post-run-20min-flow``; a routine
+        built as written keeps its own slug. Single builds are named by it too."""
+        return routine_slug + self.suffix()
+
+    def episode_title(self, title: str) -> str:
+        """The episode title, e.g. ``Post-run yoga (20 min, flow)``."""
+        label = self.label()
+        return f"{title} ({label})" if label else title
+
     def suffix(self) -> str:
         """What the variant adds to the routine's slug, e.g. ``-20min-flow``."""
         parts = []
