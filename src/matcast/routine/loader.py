@@ -313,7 +313,8 @@ def _problem_from_error(model: type[BaseModel], doc: YamlDoc, error: Any) -> Pro
         if in_union:
             expected = "text, or a mapping with 'say'"
         if kind in ("int_type", "float_type") and isinstance(value, str):
-            hint = "write the number without quotes"
+            hint = ("write the number without quotes" if loc in doc.quoted
+                    else "write a number, like 5 or 2.5")
         if kind == "string_type" and isinstance(value, int | float | bool):
             hint = "put the value in quotes to make it text"
         return doc.problem(loc, f"expected {expected}, got {_describe(value)}", hint)
