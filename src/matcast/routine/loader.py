@@ -24,8 +24,12 @@ from matcast.routine.files import (  # noqa: F401  (re-exported: build, choices,
     IMAGE_MAGIC,
     bed_file,
     cover_path,
+    file_link,
+    image_file,
     image_mime,
     inside,
+    library_link,
+    poses_link,
 )
 from matcast.routine.library_config import LibraryConfig
 from matcast.routine.model import (
@@ -76,12 +80,16 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
     """
     path = Path(path)
     problems: list[Problem] = []
+    links = [library_link(path.parent), file_link(path, path.parent, "routine file")]
+    if any(links):
+        raise RoutineError([p for p in links if p is not None])
     try:
         doc = read_yaml(path)
     except YamlProblems as exc:
         raise RoutineError(exc.problems) from None
     routine = validate_model(Routine, doc, problems)
     poses_dir = path.parent / POSES_DIR
+    poses_out = poses_link(path.parent)
     poses: dict[str, Pose] = {}
     pose_paths: dict[str, Path] = {}
     available = sorted(p.stem for p in poses_dir.glob("*.yaml")) if poses_dir.is_dir() else []
@@ -96,9 +104,11 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
         pose_path = poses_dir / f"{pose_id}.yaml"
         if pose_path.is_file() and not inside(pose_path, path.parent):
             # A symlink may point anywhere: a routine only ever reads inside its library.
+            what = (f"is in {poses_dir}, a link to {poses_dir.resolve()}" if poses_out
+                    else f"is a link to {pose_path.resolve()}")
             problems.append(origin.problem(
-                where, f"pose {pose_id!r} is a link to {pose_path.resolve()}, outside the "
-                f"routine library", "copy the pose file into the library instead"))
+                where, f"pose {pose_id!r} {what}, outside the routine library",
+                "copy the pose file into the library instead"))
             failed.add(pose_id)
             return None
         if not pose_path.is_file():
@@ -160,9 +170,17 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
 
 def load_library_config(path: str | PathLike[str]) -> LibraryConfig:
     """Load and validate a library's ``library.yaml``; RoutineError with every problem."""
-    doc, config, problems = _read_model(LibraryConfig, Path(path))
+    path = Path(path)
+    link = file_link(path, path.parent, "library config")
+    if link is not None:
+        raise RoutineError([link])
+    doc, config, problems = _read_model(LibraryConfig, path)
     _, problem = bed_file(doc.path.parent, config.sound, doc)
-    return _checked(config, [*problems, *([problem] if problem else [])])
+    problems += [problem] if problem else []
+    if config.image is not None:
+        _, problem = image_file(path.parent, config.image, doc, ("image",), "show image")
+        problems += [problem] if problem else []
+    return _checked(config, problems)
 
 
 def load_pose(path: str | PathLike[str]) -> Pose:
