@@ -245,6 +245,7 @@ def build(
     then write show notes, index.html and feed.xml.
     """
     _check_bitrate(bitrate)
+    _check_base_url(base_url)
     sound = {"bed": bed, "bed_level": bed_level, "cues": cues}
     if build_all:
         if minutes is not None or style is not None or level is not Level.all or (
@@ -397,6 +398,14 @@ def _check_bitrate(bitrate: str) -> None:
     digits = bitrate.lower().removesuffix("k")
     if not digits.isdigit() or not 32 <= int(digits) <= 320:
         raise UsageError(f"--bitrate must be like 96k, from 32k to 320k; got {bitrate!r}")
+
+
+def _check_base_url(url: str | None) -> None:
+    from matcast.routine.links import url_problem
+
+    problem = url_problem(url, base=True) if url is not None else None
+    if problem is not None:
+        raise UsageError(f"--base-url: {problem}")
 
 
 @app.command()
