@@ -8,18 +8,25 @@ an editor).
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Strict, Tag, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+    Tag,
+    model_validator,
+)
 
 from matcast.routine.enums import BreathCues, CueSounds, Level, Pace, Style
+from matcast.routine.text import PLACEHOLDER as PLACEHOLDER  # re-exported: the loader
+from matcast.routine.text import speech_problem
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 """Routine slugs and pose ids: lower-case letters, digits and dashes."""
-
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-"""A ``{name}`` placeholder in spoken text."""
 
 SIDE_PLACEHOLDERS = frozenset({"side", "Side", "other", "Other"})
 """The placeholders a bilateral pose may use: the current side and the other one."""
@@ -27,8 +34,16 @@ SIDE_PLACEHOLDERS = frozenset({"side", "Side", "other", "Other"})
 MAX_TEXT = 1000
 """Longest spoken line, in characters: longer text belongs in several steps."""
 
+def _spoken(text: str) -> str:
+    problem = speech_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
+    return text
+
+
 PoseId = Annotated[str, Field(pattern=SLUG_PATTERN, description="A pose file name without .yaml")]
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_spoken)]
+"""A spoken line (or a title): words, with braces only around placeholders."""
 Seconds = Annotated[float, Field(ge=0, le=600)]
 
 
@@ -119,7 +134,8 @@ class Pose(_Strict):
 
     name: Text
     """The pose's English name, spoken when it starts."""
-    sanskrit: str | None = Field(None, max_length=200)
+    sanskrit: Annotated[str, Field(min_length=1, max_length=200),
+                        AfterValidator(_spoken)] | None = None
     """Its Sanskrit name, spoken after the English one in hold style."""
     targets: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
         default_factory=list, max_length=30)
@@ -308,8 +324,8 @@ class Routine(_Strict):
     sound: Sound | None = None
     """Background bed and cue sounds for this routine."""
     cover: str | None = Field(None, min_length=1, max_length=300)
-    """A square PNG or JPEG for the episode, relative to this file and inside the library
-    (default: a cover drawn with the title)."""
+    """A square PNG or JPEG of 300 to 3000 pixels for the episode, relative to this file and
+    inside the library (default: a cover drawn with the title)."""
     intro: list[Text] = Field(default_factory=list, max_length=40)
     """Spoken at the start, one line after another."""
     outro: list[Text] = Field(default_factory=list, max_length=40)
