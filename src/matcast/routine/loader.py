@@ -43,6 +43,7 @@ from matcast.routine.model import (
     StepSpec,
 )
 from matcast.routine.problems import validate_model
+from matcast.routine.variants import variant_problems
 from matcast.routine.yamlsrc import KeyPath, YamlDoc, YamlProblems, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -147,6 +148,7 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
         if pose is not None:
             problems.extend(_check_ref_placeholders(ref, pose, doc, ("sequence", i)))
     problems.extend(_check_routine_placeholders(routine, doc))
+    problems.extend(variant_problems(routine, doc))
     cover = None
     if routine.cover is not None:
         cover, problem = cover_path(path, routine.cover, doc)

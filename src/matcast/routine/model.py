@@ -336,14 +336,3 @@ class Routine(_Strict):
     """Episodes to publish with `matcast build --all`, e.g. ``[{minutes: 20}, {minutes: 10,
     style: flow}]``: each gets the slug ``<routine>-20min``, ``<routine>-10min-flow``. Without
     variants, the routine is one episode built as written."""
-
-    @model_validator(mode="after")
-    def _distinct_variants(self) -> Routine:
-        seen: set[str] = set()
-        for variant in self.variants:
-            suffix = variant.suffix()
-            if suffix in seen:
-                raise ValueError(f"two variants would publish the same episode "
-                                 f"({suffix.lstrip('-') or 'no options'})")
-            seen.add(suffix)
-        return self
