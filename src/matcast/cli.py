@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from matcast.cues import CueScript, EventKind
-from matcast.errors import MatcastError, Problem, RoutineError, UsageError
+from matcast.errors import MatcastError, RoutineError, UsageError
 from matcast.library import default_library, resolve_routine, routine_paths
 from matcast.routine.enums import CueSounds, Level, Pace, Style
 
@@ -119,46 +119,13 @@ def validate(
         help="Routine or pose files, or library folders.")],
 ) -> None:
     """Check routine files (and the pose files they use); report every problem at once."""
-    from matcast.routine.loader import load_library_config, load_pose, load_routine
+    from matcast.validate import validate_paths
 
-    problems: list[Problem] = []
-    checked = 0
-    for path in paths:
-        targets = _validation_targets(path)
-        if not targets:
-            problems.append(Problem(path, None, None, "", "no such file or folder"))
-        for target, is_pose in targets:
-            checked += 1
-            try:
-                if target.name == "library.yaml":
-                    load_library_config(target)
-                elif is_pose:
-                    load_pose(target)
-                else:
-                    load_routine(target)
-            except RoutineError as exc:
-                problems.extend(p for p in exc.problems if p not in problems)
-    if problems:
-        raise RoutineError(problems)
+    report = validate_paths(paths)
+    if report.problems:
+        raise RoutineError(report.problems)
+    checked = report.checked
     typer.echo(f"ok: {checked} file{'s' if checked != 1 else ''} valid")
-
-
-def _validation_targets(path: Path) -> list[tuple[Path, bool]]:
-    from matcast.routine.loader import POSES_DIR
-
-    if path.is_dir():
-        found = [(p, False) for p in routine_paths(path)]
-        if (path / "library.yaml").is_file():
-            found.append((path / "library.yaml", False))
-        poses = path / POSES_DIR
-        if poses.is_dir():
-            found += [(p, True) for p in sorted(poses.glob("*.yaml"))]
-        if path.name == POSES_DIR:
-            found = [(p, True) for p in sorted(path.glob("*.yaml"))]
-        return found
-    if path.is_file() or path.suffix in (".yaml", ".yml"):
-        return [(path, path.parent.name == POSES_DIR)]
-    return []
 
 
 @app.command("list")
