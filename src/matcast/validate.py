@@ -101,8 +101,9 @@ def _file(path: Path, library: Path, is_pose: bool, report: Report) -> LoadedRou
 
 def build_problems(loaded: LoadedRoutine) -> list[Problem]:
     """What a build of the routine would refuse: a length its ``duration`` declares that cannot
-    be reached in one of its styles, or a variant that cannot be built. Speech lengths are the
-    compiler's estimate, as in ``matcast compile``."""
+    be reached in one of its styles, a variant that cannot be built, or a session over the
+    4-hour limit that no duration or variant declares. Speech lengths are the compiler's
+    estimate, as in ``matcast compile``."""
     from matcast.compiler import CompileOptions, compile_routine
     from matcast.routine.variants import length_range
 
@@ -118,18 +119,21 @@ def build_problems(loaded: LoadedRoutine) -> list[Problem]:
                     (("min", bounds[0]), ("max", bounds[1])) if minutes != d.default]
     for style in routine.styles:
         for where, minutes in targets:
-            options = CompileOptions(style=style, minutes=minutes, allow_long=True)
+            options = CompileOptions(style=style, minutes=minutes,
+                                     allow_long=_declared_long(minutes))
             try:
                 compile_routine(loaded, options)
             except UsageError as exc:
-                problems.append(doc.problem(
-                    where, str(exc),
-                    "fit the duration to the range that can be built, or change the holds"))
+                hint = ("fit the duration to the range that can be built, or change the holds"
+                        if minutes is not None else "shorten the holds; a session meant to be "
+                        "this long declares it (duration: {default: MINUTES}) and is built "
+                        "with --allow-long")
+                problems.append(doc.problem(where, str(exc), hint))
     for i, variant in enumerate(routine.variants):
         from matcast.batch import compile_options
 
         options = compile_options(variant.model_dump(mode="json", exclude_none=True),
-                                  allow_long=True)
+                                  allow_long=_declared_long(variant.minutes))
         try:
             compile_routine(loaded, options)
         except UsageError as exc:
@@ -138,6 +142,14 @@ def build_problems(loaded: LoadedRoutine) -> list[Problem]:
             problems.append(doc.problem(where, f"this variant cannot be built: {exc}",
                                         "change its options, or remove it"))
     return problems
+
+
+def _declared_long(minutes: float | None) -> bool:
+    """Whether a length is declared over the 4-hour limit: such a routine or variant is meant to
+    be long and is built with --allow-long. A session that only comes out that long is not."""
+    from matcast.compiler.options import MAX_MINUTES
+
+    return minutes is not None and minutes > MAX_MINUTES
 
 
 def _slug_clashes(routines: list[LoadedRoutine]) -> list[Problem]:
