@@ -118,7 +118,11 @@ def validate(
     paths: Annotated[list[Path], typer.Argument(
         help="Routine or pose files, or library folders.")],
 ) -> None:
-    """Check routine files (and the pose files they use); report every problem at once."""
+    """Check routines (with their poses), pose files, library.yaml or whole library folders.
+
+    Each routine is also compiled as its duration and variants declare.
+    Every problem is reported at once, with its file and line.
+    """
     from matcast.validate import validate_paths
 
     report = validate_paths(paths)
