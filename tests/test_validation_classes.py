@@ -186,7 +186,8 @@ def test_a_show_image_outside_the_library_is_refused(run: Run, lib: Library,
 def test_bad_links_in_library_yaml_are_refused(run: Run, lib: Library, line: str, where: str,
                                                message: str) -> None:
     lib.write("library.yaml", f"title: Show\n{line}\n")
-    refused(run, lib.root, where, message)
+    err = refused(run, lib.root, where, message)
+    assert "\n    hint: " in err
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "https://example.org/my yoga/"])
@@ -247,7 +248,8 @@ def test_a_square_cover_is_accepted(run: Run, lib: Library) -> None:
 def test_text_that_cannot_be_spoken_or_shown_is_refused(run: Run, lib: Library, text: str,
                                                         where: str, message: str) -> None:
     lib.write("r.yaml", text)
-    refused(run, lib.root, where, message)
+    err = refused(run, lib.root, where, message)
+    assert "\n    hint: " in err
 
 
 # --- numbers ---------------------------------------------------------------------------------

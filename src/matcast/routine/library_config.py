@@ -8,25 +8,28 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from matcast.routine.links import email_problem, url_problem
-from matcast.routine.model import Sound, Text, VoiceChoice, _Strict
+from matcast.routine.model import InvalidValue, Sound, Text, VoiceChoice, _Strict
 
 
-def _check(problem: str | None, value: str) -> str:
+def _check(problem: str | None, value: str, hint: str) -> str:
     if problem is not None:
-        raise ValueError(problem)
+        raise InvalidValue(problem, hint)
     return value
 
 
 def _link(value: str) -> str:
-    return _check(url_problem(value), value)
+    return _check(url_problem(value), value, "a web address like https://example.org/yoga/")
 
 
 def _base(value: str) -> str:
-    return _check(url_problem(value, base=True), value)
+    return _check(url_problem(value, base=True), value,
+                  "the address the output folder is served from, like "
+                  "https://example.org/yoga/")
 
 
 def _email(value: str) -> str:
-    return _check(email_problem(value), value)
+    return _check(email_problem(value), value,
+                  "podcast directories write to the show's owner there (itunes:owner)")
 
 
 Link = Annotated[str, Field(max_length=500), AfterValidator(_link)]

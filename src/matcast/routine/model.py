@@ -34,10 +34,20 @@ SIDE_PLACEHOLDERS = frozenset({"side", "Side", "other", "Other"})
 MAX_TEXT = 1000
 """Longest spoken line, in characters: longer text belongs in several steps."""
 
+class InvalidValue(ValueError):
+    """A value a validator refuses, with a hint the loader shows under the message."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
 def _spoken(text: str) -> str:
     problem = speech_problem(text)
     if problem is not None:
-        raise ValueError(problem)
+        hint = ("placeholders are {side}, {other}, {Side} and {Other}; braces are not spoken"
+                if "brace" in problem else "write what the voice should say, or remove the line")
+        raise InvalidValue(problem, hint)
     return text
 
 

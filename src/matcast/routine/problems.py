@@ -120,8 +120,8 @@ def _problem_from_error(model: type[BaseModel], doc: YamlDoc, error: Any) -> Pro
     if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
         return doc.problem(loc, _length_message(kind, ctx, value))
     if kind == "value_error":
-        message = str(ctx.get("error", error["msg"]))
-        return doc.problem(loc, message)
+        cause = ctx.get("error", error["msg"])
+        return doc.problem(loc, str(cause), getattr(cause, "hint", None))
     if kind in _EXPECTED:
         expected = _EXPECTED[kind]
         hint = None
