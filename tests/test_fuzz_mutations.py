@@ -25,6 +25,8 @@ SLICE = 40
 
 
 def _load_fuzzer() -> ModuleType:
+    if str(ROOT / "scripts") not in sys.path:
+        sys.path.insert(0, str(ROOT / "scripts"))  # fuzz.py imports fuzz_mutations beside it
     spec = importlib.util.spec_from_file_location("matcast_fuzz", ROOT / "scripts" / "fuzz.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
