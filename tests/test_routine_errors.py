@@ -148,9 +148,6 @@ def test_cli_bad_options_exit_2(library: Path) -> None:
                                               str(library)).stderr
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
-
-
 @pytest.mark.parametrize(("cover", "files", "expected"), [
     ("../outside.png", {}, "outside the routine library"),
     ("/etc/passwd", {}, "outside the routine library"),
@@ -167,7 +164,13 @@ def test_bad_cover_is_refused(scratch: Write, cover: str, files: dict[str, bytes
 
 
 def test_cover_inside_the_library_is_accepted(scratch: Write) -> None:
-    scratch("art/cover.png", PNG)
+    import io
+
+    from PIL import Image
+
+    image = io.BytesIO()
+    Image.new("RGB", (400, 400), (40, 90, 120)).save(image, "PNG")
+    scratch("art/cover.png", image.getvalue())
     path = routine_with(scratch, "title: x\ncover: art/cover.png\nsequence:\n  - pose: fold\n")
     loaded = load_routine(path)
     assert loaded.cover == (path.parent / "art" / "cover.png").resolve()

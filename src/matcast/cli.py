@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from matcast.errors import MatcastError, Problem, RoutineError, UsageError
+from matcast.errors import MatcastError, RoutineError, UsageError
 from matcast.library import (
     LOOKUP_ORDER,
     default_library,
@@ -135,53 +135,19 @@ def validate(
         metavar="PATH...",
         help="Routine or pose files, or library folders.")],
 ) -> None:
-    """Check routine files (and the pose files they use), or whole library folders (with
-    library.yaml and published.yaml); report every problem at once."""
-    from matcast.library import PUBLISHED
-    from matcast.publish.history import load_history
-    from matcast.routine.loader import load_library_config, load_pose, load_routine
+    """Check routines (with their poses), pose files, library.yaml, published.yaml or whole
+    library folders.
 
-    problems: list[Problem] = []
-    checked = 0
-    for path in paths:
-        targets = _validation_targets(path)
-        if not targets:
-            problems.append(Problem(path, None, None, "", "no such file or folder"))
-        for target, is_pose in targets:
-            checked += 1
-            try:
-                if target.name == "library.yaml":
-                    load_library_config(target)
-                elif target.name == PUBLISHED:
-                    load_history(target.parent)
-                elif is_pose:
-                    load_pose(target)
-                else:
-                    load_routine(target)
-            except RoutineError as exc:
-                problems.extend(p for p in exc.problems if p not in problems)
-    if problems:
-        raise RoutineError(problems)
+    Each routine is also compiled as its duration and variants declare.
+    Every problem is reported at once, with its file and line.
+    """
+    from matcast.validate import validate_paths
+
+    report = validate_paths(paths)
+    if report.problems:
+        raise RoutineError(report.problems)
+    checked = report.checked
     typer.echo(f"ok: {checked} file{'s' if checked != 1 else ''} valid")
-
-
-def _validation_targets(path: Path) -> list[tuple[Path, bool]]:
-    from matcast.routine.loader import POSES_DIR
-
-    if path.is_dir():
-        found = [(p, False) for p in routine_paths(path)]
-        for name in ("library.yaml", "published.yaml"):
-            if (path / name).is_file():
-                found.append((path / name, False))
-        poses = path / POSES_DIR
-        if poses.is_dir():
-            found += [(p, True) for p in sorted(poses.glob("*.yaml"))]
-        if path.name == POSES_DIR:
-            found = [(p, True) for p in sorted(path.glob("*.yaml"))]
-        return found
-    if path.is_file() or path.suffix in (".yaml", ".yml"):
-        return [(path, path.parent.name == POSES_DIR)]
-    return []
 
 
 @app.command("list")
@@ -299,6 +265,7 @@ def build(
     published episode in the library's published.yaml (commit it with the routines).
     """
     _check_bitrate(bitrate)
+    _check_base_url(base_url)
     sound = {"bed": bed, "bed_level": bed_level, "cues": cues}
     if build_all:
         if minutes is not None or style is not None or level is not Level.all or (
@@ -455,6 +422,14 @@ def _check_bitrate(bitrate: str) -> None:
     digits = bitrate.lower().removesuffix("k")
     if not digits.isdigit() or not 32 <= int(digits) <= 320:
         raise UsageError(f"--bitrate must be like 96k, from 32k to 320k; got {bitrate!r}")
+
+
+def _check_base_url(url: str | None) -> None:
+    from matcast.routine.links import url_problem
+
+    problem = url_problem(url, base=True) if url is not None else None
+    if problem is not None:
+        raise UsageError(f"--base-url: {problem}")
 
 
 @app.command()

@@ -103,7 +103,8 @@ def _lengths(plan: Plan, speech: SpeechLength) -> Lengths:
         return fit(blocks, rests, _fixed(plan, speech), plan.target, min_length)
     except FitError as exc:
         low, high = exc.low, exc.high
-        if plan.allowed is not None:
+        if plan.allowed is not None and max(low, plan.allowed[0]) <= min(high, plan.allowed[1]):
+            # What --minutes may ask for; an empty overlap would read "from 1.0 to 0.8".
             low, high = max(low, plan.allowed[0]), min(high, plan.allowed[1])
         style = plan.options["style"]
         raise UsageError(

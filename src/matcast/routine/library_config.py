@@ -3,9 +3,38 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
 
-from matcast.routine.model import Sound, Text, VoiceChoice, _Strict
+from pydantic import AfterValidator, Field
+
+from matcast.routine.links import email_problem, url_problem
+from matcast.routine.model import InvalidValue, Sound, Text, VoiceChoice, _Strict
+
+
+def _check(problem: str | None, value: str, hint: str) -> str:
+    if problem is not None:
+        raise InvalidValue(problem, hint)
+    return value
+
+
+def _link(value: str) -> str:
+    return _check(url_problem(value), value, "a web address like https://example.org/yoga/")
+
+
+def _base(value: str) -> str:
+    return _check(url_problem(value, base=True), value,
+                  "the address the output folder is served from, like "
+                  "https://example.org/yoga/")
+
+
+def _email(value: str) -> str:
+    return _check(email_problem(value), value,
+                  "podcast directories write to the show's owner there (itunes:owner)")
+
+
+Link = Annotated[str, Field(max_length=500), AfterValidator(_link)]
+BaseUrl = Annotated[str, Field(max_length=500), AfterValidator(_base)]
+Email = Annotated[str, Field(max_length=200), AfterValidator(_email)]
 
 
 class LibraryConfig(_Strict):
@@ -17,17 +46,19 @@ class LibraryConfig(_Strict):
     """What the show is about."""
     author: str = Field("matcast", min_length=1, max_length=200)
     """Shown as the podcast's author (itunes:author)."""
-    email: str | None = Field(None, max_length=200)
-    """The owner's e-mail (itunes:owner); podcast directories ask for it."""
+    email: Email | None = None
+    """The owner's e-mail address (itunes:owner), like owner@example.org; podcast directories
+    ask for it."""
     language: str = Field("en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
     """Language of the episodes, e.g. en or en-GB."""
-    website: str | None = Field(None, max_length=500)
-    """The show's web page (channel link); default: the base URL."""
+    website: Link | None = None
+    """The show's web page (channel link), an http(s) URL; default: the base URL."""
     image: str | None = Field(None, max_length=300)
-    """A square PNG or JPEG for the show, relative to this file (default: a drawn cover)."""
-    base_url: str | None = Field(None, max_length=500)
-    """Where the output folder will be served, e.g. https://example.org/yoga/ (--base-url
-    overrides it); enclosure links are made from it."""
+    """A square PNG or JPEG of 300 to 3000 pixels for the show, relative to this file and inside
+    the library (default: a drawn cover)."""
+    base_url: BaseUrl | None = None
+    """Where the output folder will be served, an http(s) URL without query or fragment, e.g.
+    https://example.org/yoga/ (--base-url overrides it); enclosure links are made from it."""
     copyright: str | None = Field(None, max_length=300)
     """The feed's copyright line; default: "© <year of the first episode> <author>"."""
     order: list[str] = Field(default_factory=list, max_length=1000)

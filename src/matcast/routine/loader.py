@@ -9,32 +9,41 @@ from __future__ import annotations
 
 import difflib
 import re
-import types
-import typing
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from matcast.errors import Problem, RoutineError
 from matcast.library import LIBRARY_CONFIG, routine_paths
+from matcast.routine.files import (  # noqa: F401  (re-exported: build, choices, publish)
+    AUDIO_SUFFIXES,
+    IMAGE_MAGIC,
+    bed_file,
+    cover_path,
+    file_link,
+    image_file,
+    image_mime,
+    inside,
+    library_link,
+    poses_link,
+)
 from matcast.routine.library_config import LibraryConfig
 from matcast.routine.model import (
-    BED_NAMES,
     PLACEHOLDER,
     SIDE_PLACEHOLDERS,
     SLUG_PATTERN,
-    UNION_TAGS,
     Caution,
     Pose,
     PoseRef,
     Routine,
-    Sound,
     StepSpec,
 )
+from matcast.routine.problems import validate_model
+from matcast.routine.variants import variant_problems
 from matcast.routine.yamlsrc import KeyPath, YamlDoc, YamlProblems, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -72,12 +81,16 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
     """
     path = Path(path)
     problems: list[Problem] = []
+    links = [library_link(path.parent), file_link(path, path.parent, "routine file")]
+    if any(links):
+        raise RoutineError([p for p in links if p is not None])
     try:
         doc = read_yaml(path)
     except YamlProblems as exc:
         raise RoutineError(exc.problems) from None
-    routine = _validate(Routine, doc, problems)
+    routine = validate_model(Routine, doc, problems)
     poses_dir = path.parent / POSES_DIR
+    poses_out = poses_link(path.parent)
     poses: dict[str, Pose] = {}
     pose_paths: dict[str, Path] = {}
     available = sorted(p.stem for p in poses_dir.glob("*.yaml")) if poses_dir.is_dir() else []
@@ -90,11 +103,13 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
         if pose_id in failed:
             return None
         pose_path = poses_dir / f"{pose_id}.yaml"
-        if pose_path.is_file() and not _inside(pose_path, path.parent):
+        if pose_path.is_file() and not inside(pose_path, path.parent):
             # A symlink may point anywhere: a routine only ever reads inside its library.
+            what = (f"is in {poses_dir}, a link to {poses_dir.resolve()}" if poses_out
+                    else f"is a link to {pose_path.resolve()}")
             problems.append(origin.problem(
-                where, f"pose {pose_id!r} is a link to {pose_path.resolve()}, outside the "
-                f"routine library", "copy the pose file into the library instead"))
+                where, f"pose {pose_id!r} {what}, outside the routine library",
+                "copy the pose file into the library instead"))
             failed.add(pose_id)
             return None
         if not pose_path.is_file():
@@ -133,9 +148,10 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
         if pose is not None:
             problems.extend(_check_ref_placeholders(ref, pose, doc, ("sequence", i)))
     problems.extend(_check_routine_placeholders(routine, doc))
+    problems.extend(variant_problems(routine, doc))
     cover = None
     if routine.cover is not None:
-        cover, problem = _cover_path(path, routine.cover, doc)
+        cover, problem = cover_path(path, routine.cover, doc)
         if problem is not None:
             problems.append(problem)
     bed, problem = bed_file(path.parent, routine.sound, doc)
@@ -156,10 +172,17 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
 
 def load_library_config(path: str | PathLike[str]) -> LibraryConfig:
     """Load and validate a library's ``library.yaml``; RoutineError with every problem."""
-    doc, config, problems = _read_model(LibraryConfig, Path(path))
+    path = Path(path)
+    link = file_link(path, path.parent, "library config")
+    if link is not None:
+        raise RoutineError([link])
+    doc, config, problems = _read_model(LibraryConfig, path)
     _, problem = bed_file(doc.path.parent, config.sound, doc)
-    return _checked(config, [*problems, *([problem] if problem else []),
-                             *_order_problems(config.order, doc)])
+    problems += [problem] if problem else []
+    if config.image is not None:
+        _, problem = image_file(path.parent, config.image, doc, ("image",), "show image")
+        problems += [problem] if problem else []
+    return _checked(config, [*problems, *_order_problems(config.order, doc)])
 
 
 def _order_problems(order: list[str], doc: YamlDoc) -> list[Problem]:
@@ -198,7 +221,7 @@ def _read_model(model: type[M], path: Path) -> tuple[YamlDoc, M, list[Problem]]:
         doc = read_yaml(path)
     except YamlProblems as exc:
         raise RoutineError(exc.problems) from None
-    value = _validate(model, doc, problems)
+    value = validate_model(model, doc, problems)
     if value is None:
         raise RoutineError(problems)
     return doc, value, problems
@@ -220,172 +243,6 @@ def _doc_or_stub(path: Path) -> YamlDoc:
         return read_yaml(path)
     except YamlProblems:
         return YamlDoc(path, None)
-
-
-def _validate(model: type[M], doc: YamlDoc, problems: list[Problem]) -> M | None:
-    if not isinstance(doc.data, dict):
-        kind = type(doc.data).__name__ if doc.data is not None else "nothing"
-        problems.append(doc.problem((), f"expected a mapping of keys to values, got {kind}",
-                                    f"a {model.__name__.lower()} file starts with 'name:' or "
-                                    "'title:' at the left margin"))
-        return None
-    try:
-        return model.model_validate(doc.data)
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            problems.append(_problem_from_error(model, doc, error))
-        return None
-
-
-def _clean_loc(doc: YamlDoc, loc: Iterable[str | int]) -> KeyPath:
-    """Drop union-branch labels that pydantic puts into error locations."""
-    out: list[str | int] = []
-    node: Any = doc.data
-    for part in loc:
-        if isinstance(part, str) and part in UNION_TAGS and not (
-            isinstance(node, dict) and part in node
-        ):
-            continue
-        if part == "[key]":
-            continue
-        out.append(part)
-        if isinstance(node, dict) and isinstance(part, str):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            node = None
-    return tuple(out)
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (true/false)"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        return f"the text {shown!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-_EXPECTED = {
-    "int_type": "a whole number",
-    "float_type": "a number",
-    "string_type": "text",
-    "bool_type": "true or false",
-    "list_type": "a list",
-    "dict_type": "a mapping",
-    "model_type": "a mapping",
-    "model_attributes_type": "a mapping",
-    "int_from_float": "a whole number",
-}
-
-
-def _problem_from_error(model: type[BaseModel], doc: YamlDoc, error: Any) -> Problem:
-    loc = _clean_loc(doc, error["loc"])
-    kind = error["type"]
-    value = error.get("input")
-    ctx = error.get("ctx") or {}
-    raw_loc = tuple(error["loc"])
-    in_union = any(isinstance(p, str) and p in UNION_TAGS for p in raw_loc)
-    if kind == "extra_forbidden":
-        allowed = sorted(_allowed_keys(model, loc[:-1]))
-        key = str(loc[-1])
-        close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else None
-        if allowed:
-            hint = (hint + " " if hint else "") + f"allowed keys: {', '.join(allowed)}"
-        return doc.problem(loc, f"unknown key {key!r}", hint, key=True)
-    if kind == "missing":
-        return doc.problem(loc[:-1], f"missing required key {loc[-1]!r}")
-    if kind in ("enum", "literal_error"):
-        expected = ctx.get("expected", "")
-        options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]
-        close = difflib.get_close_matches(str(value), options, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else None
-        key = error["loc"][-1] == "[key]"
-        return doc.problem(loc, f"expected one of {expected}, got {_describe(value)}", hint,
-                           key=key)
-    if kind == "string_pattern_mismatch":
-        return doc.problem(loc, f"expected an id of lower-case letters, digits and dashes "
-                           f"(like 'high-lunge'), got {_describe(value)}")
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        words = {"greater_than": "greater than", "greater_than_equal": "at least",
-                 "less_than": "less than", "less_than_equal": "at most"}[kind]
-        limit = next(iter(ctx.values()), "?")
-        limit = f"{limit:g}" if isinstance(limit, float) else limit
-        return doc.problem(loc, f"expected a number {words} {limit}, got {_describe(value)}")
-    if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
-        return doc.problem(loc, _length_message(kind, ctx, value))
-    if kind == "value_error":
-        message = str(ctx.get("error", error["msg"]))
-        return doc.problem(loc, message)
-    if kind in _EXPECTED:
-        expected = _EXPECTED[kind]
-        hint = None
-        if in_union:
-            expected = "text, or a mapping with 'say'"
-        if kind in ("int_type", "float_type") and isinstance(value, str):
-            hint = "write the number without quotes"
-        if kind == "string_type" and isinstance(value, int | float | bool):
-            hint = "put the value in quotes to make it text"
-        return doc.problem(loc, f"expected {expected}, got {_describe(value)}", hint)
-    return doc.problem(loc, str(error["msg"]))
-
-
-def _length_message(kind: str, ctx: Mapping[str, Any], value: Any) -> str:
-    is_text = kind.startswith("string")
-    unit = "characters" if is_text else "items"
-    if kind.endswith("too_short"):
-        least = ctx.get("min_length", 1)
-        if is_text:
-            return "expected non-empty text" if least == 1 else f"expected at least {least} {unit}"
-        return f"expected at least {least} item{'s' if least != 1 else ''}, got {len(value)}"
-    most = ctx.get("max_length")
-    got = len(value) if hasattr(value, "__len__") else "more"
-    return f"too long: at most {most} {unit}, got {got}" + (
-        "; split it into several steps" if is_text else "")
-
-
-def _allowed_keys(model: type[BaseModel], path: KeyPath) -> set[str]:
-    """The keys a model accepts at ``path``: used for 'did you mean'."""
-    candidates: list[Any] = [model]
-    for part in path:
-        nxt: list[Any] = []
-        for tp in _expand(candidates):
-            if isinstance(part, str) and isinstance(tp, type) and issubclass(tp, BaseModel):
-                field = tp.model_fields.get(part)
-                if field is not None:
-                    nxt.append(field.annotation)
-            elif isinstance(part, int) and typing.get_origin(tp) is list:
-                nxt.extend(typing.get_args(tp)[:1])
-            elif isinstance(part, str) and typing.get_origin(tp) is dict:
-                nxt.extend(typing.get_args(tp)[1:2])
-        candidates = nxt
-    keys: set[str] = set()
-    for tp in _expand(candidates):
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            keys.update(tp.model_fields)
-    return keys
-
-
-def _expand(types_: Iterable[Any]) -> Iterator[Any]:
-    """Unwrap Annotated and unions down to concrete types."""
-    for tp in types_:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            yield from _expand([typing.get_args(tp)[0]])
-        elif origin in (typing.Union, types.UnionType):
-            yield from _expand(typing.get_args(tp))
-        else:
-            yield tp
 
 
 def _spoken_texts(data: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
@@ -444,20 +301,6 @@ def _in_file_order(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (files.index(p.path), p.line or 0, p.column or 0))
 
 
-IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-"""Leading bytes of the cover formats podcast apps take, and their MIME types."""
-
-
-def image_mime(data: bytes) -> str | None:
-    """image/png or image/jpeg from a file's first bytes, else None."""
-    return next((mime for magic, mime in IMAGE_MAGIC.items() if data.startswith(magic)), None)
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    """Whether ``path``, links followed, lies inside ``folder``."""
-    return path.resolve().is_relative_to(folder.resolve())
-
-
 def safe_slug(name: str) -> str:
     """A file-name-safe slug for a routine: lower case, letters, digits and dashes only.
 
@@ -466,49 +309,6 @@ def safe_slug(name: str) -> str:
     """
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return slug[:63] or "routine"
-
-
-def _library_file(base: Path, name: str, doc: YamlDoc, key: KeyPath, what: str
-                  ) -> tuple[Path | None, Problem | None]:
-    """A file a routine or library config names: relative to it, inside its folder, existing."""
-    candidate = (base / name).resolve()
-    if Path(name).is_absolute() or not _inside(candidate, base):
-        return None, doc.problem(key, f"{what} {name!r} is outside the routine library",
-                                 f"put the file in the library folder and name it relative "
-                                 f"to {doc.path.name}")
-    if not candidate.is_file():
-        return None, doc.problem(key, f"no {what} at {candidate}")
-    return candidate, None
-
-
-def _cover_path(routine_path: Path, name: str, doc: YamlDoc) -> tuple[Path | None, Problem | None]:
-    """The cover file a routine names: inside the library folder, an existing PNG or JPEG."""
-    candidate, problem = _library_file(routine_path.parent, name, doc, ("cover",), "cover image")
-    if candidate is None:
-        return None, problem
-    with open(candidate, "rb") as handle:
-        head = handle.read(8)
-    if image_mime(head) is None:
-        return None, doc.problem(("cover",), f"cover {name!r} is not a PNG or JPEG image")
-    return candidate, None
-
-
-AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".m4a")
-"""Sound-bed files matcast decodes with ffmpeg."""
-
-
-def bed_file(base: Path, sound: Sound | None, doc: YamlDoc, key: KeyPath = ("sound", "bed")
-             ) -> tuple[Path | None, Problem | None]:
-    """The bed file a ``sound`` section names (None for rain, ocean, none or no bed)."""
-    if sound is None or sound.bed is None or sound.bed in BED_NAMES:
-        return None, None
-    if Path(sound.bed).suffix.lower() not in AUDIO_SUFFIXES:
-        close = difflib.get_close_matches(sound.bed, BED_NAMES, n=1)
-        hint = (f"did you mean {close[0]!r}?" if close
-                else f"rain, ocean, none, or an audio file ({', '.join(AUDIO_SUFFIXES)})")
-        return None, doc.problem(key, f"bed {sound.bed!r} is neither a generated bed nor an "
-                                 "audio file", hint)
-    return _library_file(base, sound.bed, doc, key, "bed file")
 
 
 def _quote_list(items: list[str]) -> str:

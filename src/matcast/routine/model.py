@@ -8,18 +8,25 @@ an editor).
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Strict, Tag, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+    Tag,
+    model_validator,
+)
 
 from matcast.routine.enums import BreathCues, CueSounds, Level, Pace, Style
+from matcast.routine.text import PLACEHOLDER as PLACEHOLDER  # re-exported: the loader
+from matcast.routine.text import speech_problem
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 """Routine slugs and pose ids: lower-case letters, digits and dashes."""
-
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-"""A ``{name}`` placeholder in spoken text."""
 
 SIDE_PLACEHOLDERS = frozenset({"side", "Side", "other", "Other"})
 """The placeholders a bilateral pose may use: the current side and the other one."""
@@ -27,8 +34,26 @@ SIDE_PLACEHOLDERS = frozenset({"side", "Side", "other", "Other"})
 MAX_TEXT = 1000
 """Longest spoken line, in characters: longer text belongs in several steps."""
 
+class InvalidValue(ValueError):
+    """A value a validator refuses, with a hint the loader shows under the message."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+def _spoken(text: str) -> str:
+    problem = speech_problem(text)
+    if problem is not None:
+        hint = ("placeholders are {side}, {other}, {Side} and {Other}; braces are not spoken"
+                if "brace" in problem else "write what the voice should say, or remove the line")
+        raise InvalidValue(problem, hint)
+    return text
+
+
 PoseId = Annotated[str, Field(pattern=SLUG_PATTERN, description="A pose file name without .yaml")]
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_spoken)]
+"""A spoken line (or a title): words, with braces only around placeholders."""
 Seconds = Annotated[float, Field(ge=0, le=600)]
 
 
@@ -119,7 +144,8 @@ class Pose(_Strict):
 
     name: Text
     """The pose's English name, spoken when it starts."""
-    sanskrit: str | None = Field(None, max_length=200)
+    sanskrit: Annotated[str, Field(min_length=1, max_length=200),
+                        AfterValidator(_spoken)] | None = None
     """Its Sanskrit name, spoken after the English one in hold style."""
     targets: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
         default_factory=list, max_length=30)
@@ -318,8 +344,8 @@ class Routine(_Strict):
     sound: Sound | None = None
     """Background bed and cue sounds for this routine."""
     cover: str | None = Field(None, min_length=1, max_length=300)
-    """A square PNG or JPEG for the episode, relative to this file and inside the library
-    (default: a cover drawn with the title)."""
+    """A square PNG or JPEG of 300 to 3000 pixels for the episode, relative to this file and
+    inside the library (default: a cover drawn with the title)."""
     intro: list[Text] = Field(default_factory=list, max_length=40)
     """Spoken at the start, one line after another."""
     outro: list[Text] = Field(default_factory=list, max_length=40)
@@ -330,14 +356,3 @@ class Routine(_Strict):
     """Episodes to publish with `matcast build --all`, e.g. ``[{minutes: 20}, {minutes: 10,
     style: flow}]``: each gets the slug ``<routine>-20min``, ``<routine>-10min-flow``. Without
     variants, the routine is one episode built as written."""
-
-    @model_validator(mode="after")
-    def _distinct_variants(self) -> Routine:
-        seen: set[str] = set()
-        for variant in self.variants:
-            suffix = variant.suffix()
-            if suffix in seen:
-                raise ValueError(f"two variants would publish the same episode "
-                                 f"({suffix.lstrip('-') or 'no options'})")
-            seen.add(suffix)
-        return self

@@ -9,13 +9,17 @@ nodes visited when aliases are expanded (a "billion laughs" file stops at the bu
 
 from __future__ import annotations
 
+import copy
 import math
 import os
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from matcast.errors import Problem
@@ -47,6 +51,77 @@ _PLAIN_SCALARS = {
 }
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
+_TAG_MEANS = {
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true or false",
+    "tag:yaml.org,2002:null": "nothing (null)",
+    "tag:yaml.org,2002:str": "text",
+}
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Characters that reorder the text around them when shown: a title could read differently on
+the page than in the file."""
+
+
+def bad_character(text: str) -> tuple[int, str] | None:
+    """The first character no text may hold, with its position: control characters (other than
+    tab and line break), lone surrogates and bidirectional overrides. None if there is none."""
+    for i, ch in enumerate(text):
+        if ch in "\t\n":
+            continue
+        category = unicodedata.category(ch)
+        if category == "Cc":
+            return i, f"the control character U+{ord(ch):04X}"
+        if category == "Cs":
+            return i, f"the lone surrogate U+{ord(ch):04X}"
+        if ch in _BIDI_CONTROLS:
+            return i, f"the bidirectional control U+{ord(ch):04X}"
+    return None
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, composing only, with three changes.
+
+    - An alias becomes a copy of its anchor's node placed where the alias is written, so a bad
+      value reached through ``*name`` is reported where it is used (its parts stay where the
+      anchor wrote them).
+    - Nesting deeper than :data:`MAX_DEPTH` stops composing with the position of the first value
+      too deep (instead of running out of Python stack with no position at all).
+    - ``1e308`` and ``2.5e3`` read as numbers, as in YAML 1.2 and JSON; YAML 1.1 wants a dot and
+      a signed exponent (``1.0e+308``) and would read them as text.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        if self.check_event(AliasEvent):
+            mark = self.peek_event().start_mark
+            node = copy.copy(super().compose_node(parent, index))
+            node.start_mark = mark
+            return node
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH + 1:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+"
+               r"|[-+]?\.[0-9][0-9_]*[eE][-+]?[0-9]+)$"),
+    list("-+0123456789."))
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: Any) -> None:
+        super().__init__(mark)
+        self.mark = mark
 
 
 def format_key_path(path: KeyPath) -> str:
@@ -70,6 +145,8 @@ class YamlDoc:
     """1-based (line, column) of the value at each key path."""
     keys: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     """1-based (line, column) of the mapping key that leads to each key path."""
+    quoted: set[KeyPath] = field(default_factory=set)
+    """Key paths whose value was written in quotes."""
 
     def where(self, path: KeyPath, *, key: bool = False) -> tuple[int | None, int | None]:
         """The position of ``path``, or of its nearest written ancestor."""
@@ -137,13 +214,18 @@ def parse_yaml(raw: bytes, path: Path) -> YamlDoc:
         raise YamlProblems([Problem(path, None, None, "", "file is empty",
                                     "a routine or pose file is a YAML mapping of keys to values")])
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
         raise YamlProblems([_reader_problem(path, text, exc)]) from None
     try:
         node = loader.get_single_node()
     except yaml.reader.ReaderError as exc:
         raise YamlProblems([_reader_problem(path, text, exc)]) from None
+    except _TooDeep as exc:
+        raise YamlProblems([Problem(path, exc.mark.line + 1, exc.mark.column + 1, "",
+                                    f"nested more than {MAX_DEPTH} levels deep",
+                                    "a routine is a few levels deep; check the brackets and "
+                                    "the indentation")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -155,8 +237,6 @@ def parse_yaml(raw: bytes, path: Path) -> YamlDoc:
                                     "check the indentation and quoting near this line")]) from None
     except yaml.YAMLError as exc:
         raise YamlProblems([Problem(path, None, None, "", f"invalid YAML: {exc}")]) from None
-    except RecursionError:
-        raise YamlProblems([Problem(path, None, None, "", "nesting is too deep")]) from None
     finally:
         loader.dispose()
     doc = YamlDoc(path, None)
@@ -180,7 +260,7 @@ def _reader_problem(path: Path, text: str, exc: yaml.reader.ReaderError) -> Prob
 class _Builder:
     """Turns a node graph into plain data, recording positions and problems."""
 
-    def __init__(self, doc: YamlDoc, loader: yaml.SafeLoader) -> None:
+    def __init__(self, doc: YamlDoc, loader: _Loader) -> None:
         self.doc = doc
         self.loader = loader
         self.problems: list[Problem] = []
@@ -237,11 +317,41 @@ class _Builder:
             else:
                 self._bad_tag(node, path)
             return None
-        value = self.loader.construct_object(node, deep=True)
+        if node.style in ("'", '"'):
+            self.doc.quoted.add(path)
+        if self._bad_text(node, path, str(node.value)):
+            return None
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (ValueError, TypeError, IndexError, KeyError, ArithmeticError, yaml.YAMLError):
+            self._unreadable(node, path)
+            return None
         if isinstance(value, float) and not math.isfinite(value):
             self._fail(node, path, f"expected a finite number, got {node.value!r}")
             return None
         return value
+
+    def _unreadable(self, node: ScalarNode, path: KeyPath) -> None:
+        """A value its tag cannot make: ``!!int Tree pose``, or a number of 5,000 digits."""
+        shown = node.value if len(node.value) <= 60 else node.value[:57] + "..."
+        means = _TAG_MEANS.get(node.tag, "a value")
+        implicit = self.loader.resolve(ScalarNode, node.value, (node.style is None, False))
+        if implicit == node.tag:  # no tag written: only a number too long to read gets here
+            self._fail(node, path, f"the number {shown} has {len(node.value):,} characters; "
+                       "no setting takes a number that long", "check the value")
+            return
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        self._fail(node, path, f"the tag {tag} wants {means}, got the text {shown!r}",
+                   f"remove the tag {tag}: without it the value is read as what it looks like")
+
+    def _bad_text(self, node: ScalarNode, path: KeyPath, text: str) -> bool:
+        found = bad_character(text)
+        if found is None:
+            return False
+        index, what = found
+        self._fail(node, path, f"the text holds {what} (character {index + 1})",
+                   "remove it: control characters cannot be spoken, shown or published")
+        return True
 
     def _mapping(self, node: MappingNode, path: KeyPath, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -257,6 +367,8 @@ class _Builder:
                 continue
             key = str(key_node.value)
             child = (*path, key)
+            if self._bad_text(key_node, path, key):
+                continue
             if key in out:
                 first = self.doc.keys.get(child)
                 self._fail(key_node, child, f"key {key!r} appears twice"
