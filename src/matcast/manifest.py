@@ -77,9 +77,12 @@ def digest(data: bytes) -> str:
 
 
 def file_digest(path: Path) -> str | None:
-    """SHA-256 of a file's bytes, or None if it cannot be read."""
+    """SHA-256 of a file's bytes, or None if it cannot be read or is not a regular file (a FIFO
+    would block, /dev/zero never end: the loader then reports it, with its name)."""
+    from matcast.regular import digest_regular
+
     try:
-        return digest(path.read_bytes())
+        return digest_regular(path)
     except OSError:
         return None
 

@@ -8,6 +8,7 @@ import difflib
 from pathlib import Path
 
 from matcast.errors import Problem
+from matcast.regular import NotRegular, TooLarge, check_regular, read_regular
 from matcast.routine.model import BED_NAMES, Sound
 from matcast.routine.yamlsrc import KeyPath, YamlDoc
 
@@ -33,8 +34,14 @@ def library_file(base: Path, name: str, doc: YamlDoc, key: KeyPath, what: str
         return None, doc.problem(key, f"{what} {name!r} is outside the routine library",
                                  f"put the file in the library folder and name it relative "
                                  f"to {doc.path.name}")
-    if not candidate.is_file():
+    if not candidate.exists():
         return None, doc.problem(key, f"no {what} at {candidate}")
+    try:
+        check_regular(candidate)
+    except NotRegular as exc:
+        return None, doc.problem(key, f"{what} {exc}", "name a regular file")
+    except OSError as exc:
+        return None, doc.problem(key, f"{what} {candidate} cannot be read: {exc.strerror}")
     return candidate, None
 
 
@@ -54,8 +61,11 @@ def image_problem(path: Path) -> str | None:
 
     try:
         size = path.stat().st_size
-        with open(path, "rb") as handle:
-            head = handle.read(8)
+        head = read_regular(path, MAX_COVER_BYTES)[:8] if size <= MAX_COVER_BYTES else b""
+    except NotRegular as exc:
+        return str(exc).removeprefix(f"{path} ")
+    except TooLarge:
+        size = MAX_COVER_BYTES + 1
     except OSError as exc:
         return f"cannot be read: {exc.strerror}"
     if size > MAX_COVER_BYTES:

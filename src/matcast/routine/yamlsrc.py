@@ -23,6 +23,7 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from matcast.errors import Problem
+from matcast.regular import NotRegular, TooLarge, read_regular
 
 KeyPath = tuple[str | int, ...]
 
@@ -187,11 +188,22 @@ def read_yaml(path: Path, *, max_bytes: int | None = None) -> YamlDoc:
                                         f"file is {size:,} bytes; the limit is {max_bytes:,}",
                                         "check this is the right file, or raise the limit "
                                         f"with ${MAX_BYTES_ENV}")])
-        raw = path.read_bytes()
+        # A regular file only (a FIFO or /dev/zero has st_size 0 and never ends), read with
+        # the same bound in case it grows.
+        raw = read_regular(path, max_bytes)
     except FileNotFoundError:
         raise YamlProblems([Problem(path, None, None, "", "file not found")]) from None
     except IsADirectoryError:
         raise YamlProblems([Problem(path, None, None, "", "is a folder, not a file")]) from None
+    except NotRegular as exc:
+        kind = str(exc).removeprefix(f"{path} is ").removesuffix(", not a regular file")
+        raise YamlProblems([Problem(path, None, None, "", f"is {kind}, not a regular file",
+                                    "matcast reads only regular files; remove it or move it "
+                                    "out of the library")]) from None
+    except TooLarge:
+        raise YamlProblems([Problem(path, None, None, "",
+                                    f"file grew past the limit of {max_bytes:,} bytes while "
+                                    "being read")]) from None
     except OSError as exc:
         message = f"cannot read: {exc.strerror}"
         raise YamlProblems([Problem(path, None, None, "", message)]) from None
