@@ -136,6 +136,12 @@ def test_one_failing_routine_does_not_stop_the_others(tmp_path: Path, cache: Pat
     assert "built" in rows["knees"] and "built" in rows["rest"]
     assert "Traceback" not in result.stderr
     assert sorted(manifest(out)["episodes"]) == ["knees", "rest", "rest-flow"]
+    # --quiet prints no summary, but still says what failed (and nothing else).
+    quiet = build_all(library, out, cache, "--quiet")
+    assert quiet.returncode == 1 and quiet.stdout == ""
+    errors = quiet.stderr.splitlines()
+    assert any(e.startswith("error: broken: ") and "no-such-pose" in e for e in errors), errors
+    assert any(e.startswith("error: too-long-200min: ") for e in errors), errors
 
 
 def test_removed_variant_is_unpublished(tmp_path: Path, first: tuple, cache: Path  # type: ignore[type-arg]

@@ -401,6 +401,10 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
         typer.echo(f"library {shown_path(library)}: {len(plan.jobs)} episodes"
                    + (f"; {published}" if published else ""))
     failed = [o for o in outcomes if o.status == "failed"]
+    if quiet:
+        # --quiet drops the summary, not the failures: a script must see what went wrong.
+        for outcome in failed:
+            typer.echo(f"error: {outcome.slug}: {outcome.reason}", err=True)
     return 1 if failed else 0
 
 
