@@ -11,6 +11,7 @@ processes may fill the cache at once.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -24,6 +25,7 @@ import numpy as np
 import platformdirs
 
 from matcast.cues import SAMPLE_RATE
+from matcast.errors import OutputError
 
 CACHE_DIR_ENV = "MATCAST_CACHE_DIR"
 """Environment variable replacing matcast's cache folder; utterances go in its ``utterances``
@@ -87,9 +89,16 @@ class UtteranceCache:
         return np.frombuffer(pcm, dtype="<i2").astype(np.int16)
 
     def put(self, key: str, samples: np.ndarray) -> None:
-        """Store int16 mono ``samples`` under ``key``, atomically."""
+        """Store int16 mono ``samples`` under ``key``, atomically; an :class:`OutputError`
+        naming the cache folder if it cannot be written (full disk, read-only, not a folder)."""
         if samples.dtype != np.int16 or samples.ndim != 1:
             raise TypeError(f"expected 1-D int16 samples, got {samples.ndim}-D {samples.dtype}")
+        try:
+            self._put(key, samples)
+        except OSError as exc:
+            raise cache_error(exc, self.root) from exc
+
+    def _put(self, key: str, samples: np.ndarray) -> None:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = _entry(samples.astype("<i2", copy=False).tobytes())
@@ -107,6 +116,23 @@ class UtteranceCache:
                     raise
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def cache_error(exc: OSError, root: Path) -> OutputError:
+    """Why the speech cache in ``root`` cannot be written, in plain words, with what to do."""
+    hint = "or choose another folder with --cache-dir"
+    if exc.errno == errno.ENOSPC:
+        return OutputError(f"the disk holding the speech cache {root} is full; free some space "
+                           f"{hint} (the previous output files are intact)")
+    if exc.errno == errno.EROFS:
+        return OutputError(f"the speech cache {root} is on a read-only file system; {hint}")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return OutputError(f"cannot write to the speech cache {root}: {exc.strerror}; "
+                           f"fix its permissions {hint}")
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return OutputError(f"the speech cache {root} is not a folder (a file is in the way); "
+                           f"{hint}")
+    return OutputError(f"cannot write to the speech cache {root}: {exc.strerror or exc}; {hint}")
 
 
 def _entry(pcm: bytes) -> bytes:

@@ -81,6 +81,12 @@ def synthesize(
 
             def done(text: str, samples: np.ndarray) -> None:
                 nonlocal finished
+                # A line that could not be finished or cached (a full disk) stops the build now,
+                # not after every other line has been spoken.
+                for future in pending.values():
+                    error = future.exception() if future.done() else None
+                    if error is not None:
+                        raise error
                 pending[text] = pool.submit(keep, text, samples)
                 finished += 1
                 if on_progress is not None:
