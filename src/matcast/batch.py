@@ -302,14 +302,15 @@ def compile_options(variant: dict[str, Any], allow_long: bool = False,
                     cues: str | None = None) -> Any:
     """CompileOptions from a variant's JSON options (and the command line's cue sounds)."""
     from matcast.compiler import CompileOptions
-    from matcast.routine.enums import CueSounds, Level, Pace, Style
+    from matcast.routine.enums import CueSounds, Guidance, Level, Pace, Style
 
     return CompileOptions(
         style=Style(variant["style"]) if "style" in variant else None,
         level=Level(variant.get("level", Level.all.value)),
         pace=Pace(variant.get("pace", Pace.medium.value)),
         minutes=variant.get("minutes"), allow_long=allow_long,
-        cues=CueSounds(cues) if cues else None)
+        cues=CueSounds(cues) if cues else None,
+        guidance=Guidance(variant.get("guidance", Guidance.full.value)))
 
 
 # --- Building in worker processes ----------------------------------------------------------

@@ -10,10 +10,11 @@ same code times both.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from matcast.compiler import holds
 from matcast.compiler.expand import expand
-from matcast.compiler.fit import FitError, Lengths, fit, natural
+from matcast.compiler.fit import FitError, Lengths, bounds, fit, natural
 from matcast.compiler.options import CompileOptions
 from matcast.compiler.plan import Bell, HoldBlock, Plan, Rest, Say
 from matcast.compiler.schedule import schedule
@@ -22,7 +23,7 @@ from matcast.cues import CHIME_SAMPLES, SAMPLE_RATE, CueScript
 from matcast.errors import UsageError
 from matcast.routine.loader import LoadedRoutine
 
-__all__ = ["CompileOptions", "compile_routine", "estimate"]
+__all__ = ["CompileOptions", "compile_routine", "estimate", "length_range"]
 
 
 def compile_routine(loaded: LoadedRoutine, options: CompileOptions | None = None,
@@ -45,6 +46,33 @@ def compile_routine(loaded: LoadedRoutine, options: CompileOptions | None = None
     return script
 
 
+def length_range(loaded: LoadedRoutine, options: CompileOptions | None = None
+                 ) -> tuple[float, float]:
+    """The session lengths, in minutes, that ``--minutes`` can reach with these options (the
+    routine's own duration bounds included); the target may miss each end by 2%."""
+    options = replace(options or CompileOptions(), minutes=None)
+    options.check(loaded)
+    plan = expand(loaded, options)
+    speech = speech_length(None, options.rate)
+    blocks = [s for s in plan.segments if isinstance(s, HoldBlock)]
+    low, high = bounds(blocks, [s for s in plan.segments if isinstance(s, Rest)],
+                       _fixed(plan, speech), lambda block: holds.min_length(block, speech))
+    if plan.allowed is not None:
+        low, high = max(low, plan.allowed[0]), min(high, plan.allowed[1])
+    return low / SAMPLE_RATE / 60, high / SAMPLE_RATE / 60
+
+
+def _fixed(plan: Plan, speech: SpeechLength) -> int:
+    """Samples of everything that does not scale: speech outside holds, pauses, chimes."""
+    fixed = 0
+    for seg in plan.segments:
+        if isinstance(seg, Say):
+            fixed += speech(seg.text) + seg.pause
+        elif isinstance(seg, Bell):
+            fixed += CHIME_SAMPLES[seg.kind]
+    return fixed
+
+
 def _lengths(plan: Plan, speech: SpeechLength) -> Lengths:
     blocks = [s for s in plan.segments if isinstance(s, HoldBlock)]
 
@@ -54,14 +82,8 @@ def _lengths(plan: Plan, speech: SpeechLength) -> Lengths:
     if plan.target is None:
         return natural(blocks, min_length)
     rests = [s for s in plan.segments if isinstance(s, Rest)]
-    fixed = 0
-    for seg in plan.segments:
-        if isinstance(seg, Say):
-            fixed += speech(seg.text) + seg.pause
-        elif isinstance(seg, Bell):
-            fixed += CHIME_SAMPLES[seg.kind]
     try:
-        return fit(blocks, rests, fixed, plan.target, min_length)
+        return fit(blocks, rests, _fixed(plan, speech), plan.target, min_length)
     except FitError as exc:
         low, high = exc.low, exc.high
         if plan.allowed is not None:

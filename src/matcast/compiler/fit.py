@@ -84,6 +84,17 @@ def natural(blocks: list[HoldBlock], min_length: Callable[[HoldBlock], int]) -> 
     return Lengths({h.spec.key: max(h.low, h.spec.base) for h in _holds(blocks, min_length)}, 1.0)
 
 
+def bounds(blocks: list[HoldBlock], rests: list[Rest], fixed: int,
+           min_length: Callable[[HoldBlock], int]) -> tuple[int, int]:
+    """The shortest and longest session, in samples, that fitting can reach."""
+    holds = _holds(blocks, min_length)
+    flex = sum(r.samples for r in rests if r.flexible)
+    still = fixed + sum(r.samples for r in rests if not r.flexible)
+    low = still + sum(h.uses * h.low for h in holds) + round(flex * REST_RANGE[0])
+    high = still + sum(h.uses * h.high for h in holds) + round(flex * REST_RANGE[1])
+    return low, high
+
+
 def fit(blocks: list[HoldBlock], rests: list[Rest], fixed: int, target: int,
         min_length: Callable[[HoldBlock], int]) -> Lengths:
     """Lengths that make the session ``target`` samples long (within :data:`TOLERANCE`).
@@ -94,8 +105,7 @@ def fit(blocks: list[HoldBlock], rests: list[Rest], fixed: int, target: int,
     holds = _holds(blocks, min_length)
     flex = sum(r.samples for r in rests if r.flexible)
     still = fixed + sum(r.samples for r in rests if not r.flexible)
-    low = still + sum(h.uses * h.low for h in holds) + round(flex * REST_RANGE[0])
-    high = still + sum(h.uses * h.high for h in holds) + round(flex * REST_RANGE[1])
+    low, high = bounds(blocks, rests, fixed, min_length)
     if not low * (1 - TOLERANCE) <= target <= high * (1 + TOLERANCE):
         raise FitError(low, high)
 
