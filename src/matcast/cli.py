@@ -19,7 +19,7 @@ import typer
 from matcast.cues import CueScript, EventKind
 from matcast.errors import MatcastError, Problem, RoutineError, UsageError
 from matcast.library import default_library, resolve_routine, routine_paths
-from matcast.routine.enums import CueSounds, Level, Pace, Style
+from matcast.routine.enums import CueSounds, Guidance, Level, Pace, Style
 
 if TYPE_CHECKING:
     from matcast.batch import Manifest, Plan
@@ -54,14 +54,18 @@ AllowLongOpt = Annotated[bool, typer.Option(
     "--allow-long", help="Allow sessions over 4 hours (up to 12).")]
 CuesOpt = Annotated[CueSounds | None, typer.Option(
     "--cues", help="voice-and-chimes (default), chimes-in-holds, or no-chimes.")]
+GuidanceOpt = Annotated[Guidance, typer.Option(
+    "--guidance", help="How much is said: full; light (no tips or inhale prompts); quiet "
+    "(names, cautions, transitions and side switches only).")]
 
 
 def _options(minutes: float | None, style: Style | None, level: Level, pace: Pace,
-             allow_long: bool = False, cues: CueSounds | None = None) -> CompileOptions:
+             allow_long: bool = False, cues: CueSounds | None = None,
+             guidance: Guidance = Guidance.full) -> CompileOptions:
     from matcast.compiler import CompileOptions
 
     return CompileOptions(style=style, level=level, pace=pace, minutes=minutes,
-                          allow_long=allow_long, cues=cues)
+                          allow_long=allow_long, cues=cues, guidance=guidance)
 
 
 def clock(samples: int, sample_rate: int = 44_100) -> str:
@@ -98,6 +102,7 @@ def compile_cmd(
     pace: PaceOpt = Pace.medium,
     fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     cues: CuesOpt = None,
+    guidance: GuidanceOpt = Guidance.full,
     allow_long: AllowLongOpt = False,
     library: LibraryOpt = None,
 ) -> None:
@@ -106,7 +111,8 @@ def compile_cmd(
     from matcast.routine.loader import load_routine
 
     loaded = load_routine(resolve_routine(routine, library))
-    script = compile_routine(loaded, _options(minutes, style, level, pace, allow_long, cues))
+    script = compile_routine(loaded, _options(minutes, style, level, pace, allow_long, cues,
+                                              guidance))
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(script.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -141,6 +147,40 @@ def validate(
     if problems:
         raise RoutineError(problems)
     typer.echo(f"ok: {checked} file{'s' if checked != 1 else ''} valid")
+
+
+@app.command()
+def lint(
+    targets: Annotated[list[str], typer.Argument(
+        help="Routine names or .yaml paths, library folders, or built .cues.json files.")],
+    minutes: MinutesOpt = None,
+    style: StyleOpt = None,
+    level: Annotated[Level | None, typer.Option("--level", help="Picks pose variations.")
+                     ] = None,
+    pace: Annotated[Pace | None, typer.Option("--pace", help="Speed of breaths and pauses.")
+                    ] = None,
+    guidance: Annotated[Guidance | None, typer.Option(
+        "--guidance", help="full, light or quiet.")] = None,
+    cues: CuesOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    library: LibraryOpt = None,
+) -> None:
+    """Compile and check sessions as a teacher would listen to them; exit 1 on any finding.
+
+    Without options, each routine is checked in every style it offers, as written, at
+    --minutes 10, 15, 20, 30, 45 and 60 where its range allows, and at each published
+    variant. With options, once with those. A built .cues.json is checked with its real
+    timings, and its speaking rate, share of silence and longest quiet are reported.
+    """
+    from matcast.lint.command import run
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format must be text or json, got {fmt!r}")
+    given = (minutes, style, level, pace, guidance, cues)
+    options = None if all(v is None for v in given) else _options(
+        minutes, style, level or Level.all, pace or Pace.medium, False, cues,
+        guidance or Guidance.full)
+    raise typer.Exit(run(targets, options, library, fmt, typer.echo))
 
 
 def _validation_targets(path: Path) -> list[tuple[Path, bool]]:

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from matcast.compiler import holds
 from matcast.compiler.expand import expand
-from matcast.compiler.fit import FitError, Lengths, bounds, fit, natural
+from matcast.compiler.fit import TOLERANCE, FitError, Lengths, bounds, fit, natural
 from matcast.compiler.options import CompileOptions
 from matcast.compiler.plan import Bell, HoldBlock, Plan, Rest, Say
 from matcast.compiler.schedule import schedule
@@ -48,8 +48,8 @@ def compile_routine(loaded: LoadedRoutine, options: CompileOptions | None = None
 
 def length_range(loaded: LoadedRoutine, options: CompileOptions | None = None
                  ) -> tuple[float, float]:
-    """The session lengths, in minutes, that ``--minutes`` can reach with these options (the
-    routine's own duration bounds included); the target may miss each end by 2%."""
+    """The ``--minutes`` values, as (lowest, highest), that this routine accepts with these
+    options: what fitting can reach (within its 2% tolerance) and the routine's own bounds."""
     options = replace(options or CompileOptions(), minutes=None)
     options.check(loaded)
     plan = expand(loaded, options)
@@ -57,9 +57,12 @@ def length_range(loaded: LoadedRoutine, options: CompileOptions | None = None
     blocks = [s for s in plan.segments if isinstance(s, HoldBlock)]
     low, high = bounds(blocks, [s for s in plan.segments if isinstance(s, Rest)],
                        _fixed(plan, speech), lambda block: holds.min_length(block, speech))
+    low_min = low * (1 - TOLERANCE) / SAMPLE_RATE / 60
+    high_min = high * (1 + TOLERANCE) / SAMPLE_RATE / 60
     if plan.allowed is not None:
-        low, high = max(low, plan.allowed[0]), min(high, plan.allowed[1])
-    return low / SAMPLE_RATE / 60, high / SAMPLE_RATE / 60
+        low_min = max(low_min, plan.allowed[0] / SAMPLE_RATE / 60)
+        high_min = min(high_min, plan.allowed[1] / SAMPLE_RATE / 60)
+    return low_min, high_min
 
 
 def _fixed(plan: Plan, speech: SpeechLength) -> int:
