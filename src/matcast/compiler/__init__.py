@@ -14,7 +14,15 @@ from dataclasses import replace
 
 from matcast.compiler import holds
 from matcast.compiler.expand import expand
-from matcast.compiler.fit import TOLERANCE, FitError, Lengths, bounds, fit, natural
+from matcast.compiler.fit import (
+    RELAXATION_FROM,
+    TOLERANCE,
+    FitError,
+    Lengths,
+    bounds,
+    fit,
+    natural,
+)
 from matcast.compiler.options import CompileOptions
 from matcast.compiler.plan import Bell, HoldBlock, Plan, Rest, Say
 from matcast.compiler.schedule import schedule
@@ -55,10 +63,26 @@ def length_range(loaded: LoadedRoutine, options: CompileOptions | None = None
     plan = expand(loaded, options)
     speech = speech_length(None, options.rate)
     blocks = [s for s in plan.segments if isinstance(s, HoldBlock)]
-    low, high = bounds(blocks, [s for s in plan.segments if isinstance(s, Rest)],
-                       _fixed(plan, speech), lambda block: holds.min_length(block, speech))
-    low_min = low * (1 - TOLERANCE) / SAMPLE_RATE / 60
-    high_min = high * (1 + TOLERANCE) / SAMPLE_RATE / 60
+    rests = [s for s in plan.segments if isinstance(s, Rest)]
+    fixed = _fixed(plan, speech)
+
+    def min_length(block: HoldBlock) -> int:
+        return holds.min_length(block, speech)
+
+    low, high = bounds(blocks, rests, fixed, min_length)
+    shortest = low / (1 + TOLERANCE)
+    # A target of 15 minutes or more brings the relaxation's floor, which grows with the
+    # target: the shortest such target is where the two meet.
+    for _ in range(50):
+        if shortest < RELAXATION_FROM:
+            break
+        floor_low = bounds(blocks, rests, fixed, min_length, round(shortest))[0]
+        if floor_low / (1 + TOLERANCE) <= shortest + 1:
+            break
+        shortest = floor_low / (1 + TOLERANCE)
+    # A hundredth of a second inside each end keeps sample rounding from crossing it.
+    low_min = (shortest + SAMPLE_RATE / 100) / SAMPLE_RATE / 60
+    high_min = (high / (1 - TOLERANCE) - SAMPLE_RATE / 100) / SAMPLE_RATE / 60
     if plan.allowed is not None:
         low_min = max(low_min, plan.allowed[0] / SAMPLE_RATE / 60)
         high_min = min(high_min, plan.allowed[1] / SAMPLE_RATE / 60)
@@ -73,20 +97,23 @@ def _fixed(plan: Plan, speech: SpeechLength) -> int:
             fixed += speech(seg.text) + seg.pause
         elif isinstance(seg, Bell):
             fixed += CHIME_SAMPLES[seg.kind]
+        elif isinstance(seg, HoldBlock):
+            fixed += sum(speech(text) + holds.LINE_GAP for text in holds.lead_in(seg, speech))
     return fixed
 
 
 def _lengths(plan: Plan, speech: SpeechLength) -> Lengths:
     blocks = [s for s in plan.segments if isinstance(s, HoldBlock)]
+    rests = [s for s in plan.segments if isinstance(s, Rest)]
 
     def min_length(block: HoldBlock) -> int:
         return holds.min_length(block, speech)
 
+    fixed = _fixed(plan, speech)
     if plan.target is None:
-        return natural(blocks, min_length)
-    rests = [s for s in plan.segments if isinstance(s, Rest)]
+        return natural(blocks, rests, fixed, min_length)
     try:
-        return fit(blocks, rests, _fixed(plan, speech), plan.target, min_length)
+        return fit(blocks, rests, fixed, plan.target, min_length)
     except FitError as exc:
         low, high = exc.low, exc.high
         if plan.allowed is not None:
