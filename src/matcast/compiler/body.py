@@ -20,7 +20,8 @@ START: dict[Position, str] = {
     P.supine: "Begin lying on your back on the mat.",
     P.prone: "Begin lying on your front on the mat.",
 }
-"""The starting position, said before the first pose when none of its entry steps sets it."""
+"""The starting position, said before the first pose of a flow (where entry steps are not
+spoken)."""
 
 TRANSITIONS: dict[tuple[Position, Position], str] = {
     (P.standing, P.kneeling): "Bend your knees, and lower yourself down to kneel on the mat.",

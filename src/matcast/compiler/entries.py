@@ -36,6 +36,10 @@ LEVEL_HOLD: dict[Level, float] = {Level.gentle: 1.0, Level.beginner: 0.7, Level.
 MIN_COUNTED = 3
 """A counted hold keeps at least three breaths (or fewer if written so), however it is fitted."""
 
+TARGETS_SAID = ("This pose is for your {}.", "This one works on your {}.",
+                "The focus here is your {}.")
+"""Ways of saying a pose's targets, taken in turn so that no opening repeats pose after pose."""
+
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
@@ -115,6 +119,7 @@ class SessionState:
     cautions: set[str] = field(default_factory=set)
     seen: set[str] = field(default_factory=set)
     """Poses already guided: a repeated pose is named as such, its targets not said again."""
+    targets_said: int = 0
 
 
 @dataclass(frozen=True)
@@ -192,12 +197,12 @@ class Entry:
             return f"{pose.name}."
         return f"{pose.name}, {pose.sanskrit}."
 
-    def targets_line(self) -> str | None:
-        """Where the pose works, said once per session: "This pose is for your ..."."""
+    def targets_line(self, turn: int = 0) -> str | None:
+        """Where the pose works, said once per session; ``turn`` varies the wording."""
         targets = [t for t in self.pose.targets if t.strip()]
         if not targets:
             return None
-        return f"This pose is for your {join_words(targets)}."
+        return TARGETS_SAID[turn % len(TARGETS_SAID)].format(join_words(targets))
 
     def hold_block(self, spec: HoldSpec, side: Side | None, pacing: Pacing,
                    state: SessionState, first_side: bool, quiet: bool = False) -> HoldBlock:
@@ -212,9 +217,10 @@ class Entry:
         lines = [*self.get("hold_cues"), *level_lines(self.pose, self.options.level)]
         if guidance is Guidance.full and first_side:
             lines += self.get("tips")
-            targets = self.targets_line()
+            targets = self.targets_line(state.targets_said)
             if targets and self.pose_id not in state.seen:
                 lines.append(targets)
+                state.targets_said += 1
         counted = cues is BreathCues.count
         return HoldBlock(
             spec, self.pose_id, side,

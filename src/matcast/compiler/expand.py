@@ -32,14 +32,13 @@ __all__ = ["expand", "fill_sides", "pick_pose"]
 INTRO_TITLE = "Introduction"
 CLOSING_TITLE = "Closing"
 PROP_WORDS: dict[Prop, str] = {
-    Prop.blanket: "a folded blanket or towel within reach",
-    Prop.bolster: "a bolster or a firm pillow within reach",
-    Prop.block: "a yoga block or a thick book within reach",
-    Prop.strap: "a strap or a belt within reach",
-    Prop.chair: "a sturdy chair nearby",
-    Prop.wall: "your mat beside a clear stretch of wall",
+    Prop.blanket: "a folded blanket or towel",
+    Prop.bolster: "a bolster or a firm pillow",
+    Prop.block: "a yoga block or a thick book",
+    Prop.strap: "a strap or a belt",
+    Prop.chair: "a sturdy chair",
 }
-"""How the intro names each prop."""
+"""How the intro names each prop to have within reach (the wall is a place, said apart)."""
 PROPS_PAUSE = 10.0
 """Seconds of quiet after the props are named, to fetch them."""
 
@@ -59,10 +58,12 @@ def props_line(used: list[Entry], options: CompileOptions) -> str | None:
         props += [p for p in props_at(entry.pose, options.level) if p not in props]
     if not props:
         return None
-    ordered = [PROP_WORDS[p] for p in Prop if p in props]
-    return (f"Before we begin, you'll need {join_words(ordered)}. Take a moment to set "
-            f"{'it' if len(ordered) == 1 else 'them'} up now, and pause the session if you "
-            "need longer.")
+    things = [PROP_WORDS[p] for p in Prop if p in props and p is not Prop.wall]
+    parts = [f"have {join_words(things)} within reach"] if things else []
+    if Prop.wall in props:
+        parts.append("set your mat next to a clear stretch of wall")
+    return (f"Before we begin, {', and '.join(parts)}. Take a moment to get ready now, and "
+            "pause the session if you need longer.")
 
 
 def expand(loaded: LoadedRoutine, options: CompileOptions) -> Plan:

@@ -18,19 +18,16 @@ from matcast.routine.enums import Guidance, Position
 
 
 def go_to(entry: Entry, state: SessionState, pacing: Pacing) -> Iterator[Say]:
-    """The line that brings the listener to the pose's starting position, if one is needed.
-
-    Before the first pose it is the starting position, unless an entry step marked with that
-    position says it; later it is the transition from where the listener is.
-    """
+    """The transition that brings the listener to the pose's starting position, when they are
+    somewhere else. The first pose's own entry steps say where to begin."""
     span = entry.span
     if span is None:
         if state.started:
             state.body = None
         return
-    if not state.started and any(s.position is span.start for s in entry.steps("enter")):
-        return
-    if not state.started or state.body is not None:
+    if not state.started:
+        return  # where the listener begins is not known: entry steps marked with it are said
+    if state.body is not None:
         line = body.transition(state.body, span.start)
         if line is not None:
             yield Say(line, pacing.step_pause, entry.pose_id, None)
@@ -76,7 +73,8 @@ def hold_style(entry: Entry, state: SessionState, pacing: Pacing,
     yield Bell(ChimeKind.transition, pose_id, None)
     if entry.ref.say:
         yield Say(entry.ref.say, pacing.step_pause, pose_id, None)
-    yield Say(entry.name_line(state), pacing.step_pause, pose_id, None)
+    # Quiet guidance leaves out the entry steps, so the name says what leads, as in flow.
+    yield Say(entry.name_line(state, flow=quiet_guidance), pacing.step_pause, pose_id, None)
     yield from cautions(entry, state, pacing)
     yield from go_to(entry, state, pacing)
     span = entry.span

@@ -95,9 +95,8 @@ class StepSpec(_Strict):
     pause: Seconds | None = None
     """Seconds of quiet after the step, at medium pace (default: the routine's step_pause)."""
     position: PositionName | None = None
-    """The position this step puts the listener in (e.g. 'Lie on your back.' is 'supine'). The
-    step is left out when the listener is already there; as the first pose of a session, it
-    stands in for the generic starting-position line."""
+    """The position this step puts the listener in (e.g. 'Lie on your back.' is 'supine'): the
+    step is left out when the listener is already there."""
 
 
 def _text_or_mapping(value: Any) -> str:
