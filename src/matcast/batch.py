@@ -374,7 +374,12 @@ def _build_one(job: EpisodeJob) -> Outcome:
         return Outcome(job.slug, "failed",
                        f"internal error {type(exc).__name__}: {exc} "
                        f"({Path(where.filename).name}:{where.lineno})")
-    return Outcome(job.slug, "built", "", result.duration_seconds, result.mp3_bytes,
+    from matcast.lint.sessions import lint_built
+
+    # Coaching findings never fail a build; the summary says how many there are.
+    found = len(lint_built(loaded, result.script))
+    reason = f"{found} coaching warning{'s' if found != 1 else ''} (matcast lint)" if found else ""
+    return Outcome(job.slug, "built", reason, result.duration_seconds, result.mp3_bytes,
                    result.speech.rendered, result.speech.cached)
 
 

@@ -48,7 +48,9 @@ MinutesOpt = Annotated[float | None, typer.Option(
     "--minutes", "-m", help="Fit the session to this many minutes (±2%).")]
 StyleOpt = Annotated[Style | None, typer.Option(
     "--style", help="hold: long slow holds; flow: one breath per movement.")]
-LevelOpt = Annotated[Level, typer.Option("--level", help="Picks pose variations.")]
+LevelOpt = Annotated[Level, typer.Option(
+    "--level", help="gentle, beginner, all or advanced: alternatives, hold lengths, variations "
+    "and extra guidance (see the README's table of levels).")]
 PaceOpt = Annotated[Pace, typer.Option("--pace", help="Speed of breaths and pauses.")]
 AllowLongOpt = Annotated[bool, typer.Option(
     "--allow-long", help="Allow sessions over 4 hours (up to 12).")]
@@ -155,8 +157,8 @@ def lint(
         help="Routine names or .yaml paths, library folders, or built .cues.json files.")],
     minutes: MinutesOpt = None,
     style: StyleOpt = None,
-    level: Annotated[Level | None, typer.Option("--level", help="Picks pose variations.")
-                     ] = None,
+    level: Annotated[Level | None, typer.Option(
+        "--level", help="gentle, beginner, all or advanced.")] = None,
     pace: Annotated[Pace | None, typer.Option("--pace", help="Speed of breaths and pauses.")
                     ] = None,
     guidance: Annotated[Guidance | None, typer.Option(
@@ -266,6 +268,7 @@ def build(
     bed_level: Annotated[float | None, typer.Option(
         "--bed-level", help="Bed level in dB relative to the default (e.g. -6).")] = None,
     cues: CuesOpt = None,
+    guidance: GuidanceOpt = Guidance.full,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", help="With --all: episodes built at once (default: the cores).")
     ] = None,
@@ -288,9 +291,9 @@ def build(
     sound = {"bed": bed, "bed_level": bed_level, "cues": cues}
     if build_all:
         if minutes is not None or style is not None or level is not Level.all or (
-                pace is not Pace.medium):
+                pace is not Pace.medium) or guidance is not Guidance.full:
             raise UsageError("--all builds each routine's own variants; --minutes, --style, "
-                             "--level and --pace apply to single routines")
+                             "--level, --pace and --guidance apply to single routines")
         if routines and len(routines) > 1:
             raise UsageError("--all takes at most one library folder")
         folder = Path(routines[0]) if routines else (library or default_library())
@@ -301,8 +304,8 @@ def build(
     if not routines:
         raise UsageError("name at least one routine (see: matcast list), or use --all")
     _build_routines(routines, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
-                    _options(minutes, style, level, pace, allow_long, cues), quiet, library,
-                    bed, bed_level)
+                    _options(minutes, style, level, pace, allow_long, cues, guidance), quiet,
+                    library, bed, bed_level)
 
 
 def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: str | None,
@@ -310,6 +313,7 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
                     options: CompileOptions, quiet: bool, library: Path | None,
                     bed: str | None, bed_level: float | None) -> None:
     from matcast.build import Builder, BuildOptions
+    from matcast.lint.command import build_warnings
     from matcast.lock import folder_lock
     from matcast.progress import reporter
     from matcast.routine.loader import load_routine
@@ -337,6 +341,8 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
                                f"  {result.mp3_bytes / 1e6:.1f} MB  "
                                f"({result.speech.rendered} lines spoken, "
                                f"{result.speech.cached} from cache)")
+                    for line in build_warnings(routine, result.script):
+                        typer.echo(line, err=True)
     finally:
         progress.finish()
 

@@ -85,6 +85,12 @@ def run(targets: list[str], options: Any, library: Path | None, fmt: str,
     return 1 if any(c.findings for c in checked) else 0
 
 
+def build_warnings(loaded: Any, script: CueScript) -> list[str]:
+    """The findings of a session just built, as warning lines (a build never fails on them)."""
+    return [f"warning: {script.routine} {clock(f.start)} {f.rule}: {f.message}"
+            + (f' "{f.text}"' if f.text else "") for f in lint_built(loaded, script)]
+
+
 def _built(path: Path, library: Path | None) -> Checked:
     """A built session: its own timings, the routine's facts if the library has it."""
     from matcast.routine.loader import load_routine

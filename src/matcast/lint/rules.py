@@ -186,7 +186,7 @@ def count_from_one(script: CueScript, ctx: LintContext) -> Iterator[Finding]:
             last = counts[-1][0]
             yield Finding("count-from-one", last.start, span.pose, last.text,
                           f"the count ends at {_word(numbers[-1])} in a hold of "
-                          f"{length // ctx.breath} breaths")
+                          f"{_word(length // ctx.breath)} breaths")
     for (pose, side), numbers in by_side.items():
         if side is Side.left and (pose, Side.right) in by_side:
             right = by_side[(pose, Side.right)]
