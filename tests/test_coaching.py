@@ -198,3 +198,13 @@ def test_tree_pose_opens_the_eyes_before_balancing() -> None:
     kickstand = next(i for i, t in enumerate(texts) if "kickstand" in t)
     lift = next(i for i, t in enumerate(texts) if t.startswith("If you feel steady, lift"))
     assert eyes < kickstand < lift
+
+
+def test_a_variant_can_publish_a_guidance_level() -> None:
+    from matcast.batch import compile_options
+    from matcast.routine.model import Variant
+
+    variant = Variant(guidance=Guidance.light, style=Style.flow)
+    assert variant.suffix() == "-flow-light" and variant.label() == "flow, light"
+    options = compile_options(variant.model_dump(mode="json", exclude_none=True))
+    assert options.guidance is Guidance.light and options.style is Style.flow

@@ -10,156 +10,42 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 
 from matcast.cues import SAMPLE_RATE, CueScript, Event, EventKind, Side
+from matcast.lint.facts import (
+    ACTIVE_SILENCE,
+    FIRST_MINUTE,
+    NUMBERS,
+    PROP_WORDS,
+    QUIET_CHECKIN,
+    RELAXATION_FROM,
+    RELAXATION_MIN,
+    RELAXATION_SHARE,
+    REPEAT_WINDOW,
+    SIDE_NOUNS,
+    Finding,
+    LintContext,
+    PoseFacts,
+    count_number,
+    hold_spans,
+    is_breath_word,
+)
 from matcast.routine.enums import CueSounds, Guidance, Level, Prop
 
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem in a session."""
-
-    rule: str
-    """The rule's name, e.g. ``count-from-one``."""
-    start: int
-    """Where it is heard, in samples from the start of the session."""
-    pose: str | None
-    """The pose it belongs to (None in the introduction and closing)."""
-    text: str | None
-    """The line it is about, when there is one."""
-    message: str
-    """What is wrong, in a sentence."""
-
-
-@dataclass(frozen=True, slots=True)
-class PoseFacts:
-    """What the rules need to know about one pose."""
-
-    name: str
-    props: frozenset[Prop] = frozenset()
-    """Props the pose uses at the session's level."""
-    relaxation: bool = False
-    inversion: bool = False
-    alternative_cautions: tuple[str, ...] = ()
-    """Cautions that point to a gentler pose (the gentle version of the session)."""
-
-
-@dataclass(frozen=True)
-class LintContext:
-    """The session's facts beyond its cue script."""
-
-    poses: Mapping[str, PoseFacts] = field(default_factory=dict)
-    breath: int | None = None
-    """Samples in one breath at the session's pace (None: unknown)."""
-    guidance: Guidance = Guidance.full
-    cues: CueSounds = CueSounds.voice_and_chimes
-    level: Level = Level.all
-    gentle_published: bool = True
-    """Whether the routine publishes a gentle version beside the main episode."""
-
-
 Rule = Callable[[CueScript, LintContext], Iterator[Finding]]
-
-FIRST_MINUTE = 60 * SAMPLE_RATE
-ACTIVE_SILENCE = 60 * SAMPLE_RATE
-"""Longest an active pose may go without a word."""
-QUIET_CHECKIN = 180 * SAMPLE_RATE
-"""Longest a quiet hold may go without a check-in."""
-REPEAT_WINDOW = 30 * SAMPLE_RATE
-"""The same line twice within this is a repetition."""
-RELAXATION_FROM = round(15 * 60 * SAMPLE_RATE * 0.98)
-"""Sessions this long (15 minutes, less the 2% a fitted length may miss) need a relaxation."""
-RELAXATION_SHARE = 0.10
-RELAXATION_MIN = 120 * SAMPLE_RATE
-
-_NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-            "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-            "eighteen", "nineteen", "twenty")
-BREATH_WORD = re.compile(r"^(?:inhale|exhale)(?:, ([a-z]+|\d+))?\.$", re.IGNORECASE)
-"""A breath prompt or count: "Inhale.", "Exhale.", "Exhale, three."."""
-
-SIDE_NOUNS = frozenset({
-    "side", "sides", "foot", "feet", "knee", "knees", "hand", "hands", "arm", "arms", "leg",
-    "legs", "hip", "hips", "ankle", "ankles", "shoulder", "shoulders", "elbow", "elbows",
-    "wrist", "wrists", "heel", "heels", "thigh", "thighs", "palm", "palms", "finger", "fingers",
-    "fingertips", "toe", "toes", "shin", "shins", "calf", "calves", "ear", "ears", "rib", "ribs",
-    "waist", "forearm", "forearms", "buttock", "sit", "glute", "glutes", "big", "half", "edge"})
-"""Words that make "right" a side: "right knee", "right side"."""
-
-PROP_WORDS: dict[Prop, tuple[str, ...]] = {
-    Prop.blanket: ("blanket", "towel"),
-    Prop.bolster: ("bolster", "pillow", "cushion"),
-    Prop.block: ("block",),
-    Prop.strap: ("strap", "belt"),
-    Prop.chair: ("chair",),
-    Prop.wall: ("wall",),
-}
-"""How each prop may be named when spoken."""
-
-
-def count_number(text: str | None) -> int | None:
-    """The breath count in a line ("Exhale, three." -> 3), or None."""
-    match = BREATH_WORD.match(text or "")
-    if match is None or match.group(1) is None:
-        return None
-    word = match.group(1).lower()
-    if word.isdigit():
-        return int(word)
-    return _NUMBERS.index(word) + 1 if word in _NUMBERS else None
-
-
-def is_breath_word(text: str | None) -> bool:
-    return bool(BREATH_WORD.match(text or ""))
+__all__ = ["RULES", "Finding", "LintContext", "PoseFacts", "count_number", "hold_spans",
+           "is_breath_word", "lint_script"]
 
 
 def _speech(script: CueScript) -> Iterator[Event]:
     return (e for e in script.events if e.kind is EventKind.speech and e.text)
 
 
-@dataclass
-class HoldSpan:
-    """One timed hold: consecutive hold events of one pose and side."""
-
-    pose: str | None
-    side: Side | None
-    events: list[Event]
-
-    @property
-    def start(self) -> int:
-        return self.events[0].start
-
-    @property
-    def end(self) -> int:
-        return self.events[-1].end
-
-    def counts(self) -> list[tuple[Event, int]]:
-        found = ((e, count_number(e.text)) for e in self.events if e.kind is EventKind.speech)
-        return [(e, n) for e, n in found if n is not None]
-
-    @property
-    def quiet(self) -> bool:
-        """No breath is guided in it: a quiet hold such as a relaxation."""
-        return not any(is_breath_word(e.text) for e in self.events)
-
-
-def hold_spans(script: CueScript) -> list[HoldSpan]:
-    spans: list[HoldSpan] = []
-    previous: Event | None = None
-    for event in script.events:
-        if event.hold:
-            if (previous is not None and previous.hold and spans
-                    and (spans[-1].pose, spans[-1].side) == (event.pose, event.side)):
-                spans[-1].events.append(event)
-            else:
-                spans.append(HoldSpan(event.pose, event.side, [event]))
-        previous = event
-    return spans
 
 
 def _word(n: int) -> str:
-    return _NUMBERS[n - 1] if 1 <= n <= len(_NUMBERS) else str(n)
+    return NUMBERS[n - 1] if 1 <= n <= len(NUMBERS) else str(n)
 
 
 def count_from_one(script: CueScript, ctx: LintContext) -> Iterator[Finding]:
