@@ -28,7 +28,7 @@ class Session:
     loaded: LoadedRoutine
     options: CompileOptions
     label: str
-    """How the report names it, e.g. ``flow, 15 min`` or ``variant post-run-25min``."""
+    """How the report names it, e.g. ``flow, 15 min`` or ``variant post-run-30min``."""
 
 
 def matrix(loaded: LoadedRoutine) -> list[Session]:
