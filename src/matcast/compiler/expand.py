@@ -9,14 +9,7 @@ themselves are in :mod:`~matcast.compiler.hold_style` and :mod:`~matcast.compile
 
 from __future__ import annotations
 
-from matcast.compiler.entries import (
-    Entry,
-    Pacing,
-    SessionState,
-    fill_sides,
-    join_words,
-    pick_pose,
-)
+from matcast.compiler.entries import Entry, Pacing, SessionState, join_words, pick_pose
 from matcast.compiler.flow_style import flow_style
 from matcast.compiler.hold_style import hold_style
 from matcast.compiler.options import CompileOptions
@@ -26,8 +19,6 @@ from matcast.routine.enums import CueSounds, Prop
 from matcast.routine.facts import props_at
 from matcast.routine.loader import LoadedRoutine
 from matcast.routine.model import Style
-
-__all__ = ["expand", "fill_sides", "pick_pose"]
 
 INTRO_TITLE = "Introduction"
 CLOSING_TITLE = "Closing"

@@ -22,7 +22,7 @@ from matcast.compiler.entries import (
     fill_sides,
     sentences,
 )
-from matcast.compiler.hold_style import cautions, end_of, framed, go_to, steps
+from matcast.compiler.hold_style import cautions, end_of, framed, go_to, sides_and_exit
 from matcast.compiler.plan import HoldBlock, HoldSpec, Say, Segment
 from matcast.cues import Side
 from matcast.routine.enums import Guidance
@@ -127,21 +127,7 @@ def flow_style(entry: Entry, state: SessionState, pacing: Pacing,
 
 def _held(entry: Entry, state: SessionState, pacing: Pacing, quiet: bool) -> Iterator[Segment]:
     """A pose held by the clock, such as the final relaxation: named, its way in, its hold with
-    its cues and check-ins, and its way out (a relaxation needs one)."""
-    span = entry.span
-    quiet_guidance = entry.options.guidance is Guidance.quiet
+    its cues and check-ins (flow says no tips), and its way out (a relaxation needs one)."""
     yield Say(entry.name_line(state, flow=True), pacing.step_pause, entry.pose_id, None)
     yield from cautions(entry, state, pacing)
-    spec = entry.hold_spec(pacing)
-    for side in entry.sides:
-        if side is Side.left:
-            switch = entry.get("switch") or SWITCH_DEFAULT
-            yield Say(fill_sides(switch, side), pacing.step_pause, entry.pose_id, side)
-            state.body = span.start if span else None
-        yield from steps(entry, "enter", side, state, pacing, positions_only=quiet_guidance)
-        # Flow keeps to the way in, the hold cues and check-ins: no tips.
-        yield from framed(entry.hold_block(spec, side, pacing, state, first_side=False,
-                                           quiet=quiet), quiet)
-        state.side = side
-    yield from steps(entry, "exit", None, state, pacing)
-    state.body = end_of(entry)
+    yield from sides_and_exit(entry, state, pacing, quiet, chimes=False, tips=False)

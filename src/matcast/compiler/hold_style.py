@@ -77,27 +77,37 @@ def hold_style(entry: Entry, state: SessionState, pacing: Pacing,
     yield Say(entry.name_line(state, flow=quiet_guidance), pacing.step_pause, pose_id, None)
     yield from cautions(entry, state, pacing)
     yield from go_to(entry, state, pacing)
-    span = entry.span
-    spec = entry.hold_spec(pacing)
-    for i, side in enumerate(entry.sides):
-        if side is Side.left:
-            yield Bell(ChimeKind.switch, pose_id, side)
-            switch = entry.get("switch") or SWITCH_DEFAULT
-            yield Say(fill_sides(switch, side), pacing.step_pause, pose_id, side)
-            state.body = span.start if span else None
-        yield from steps(entry, "enter", side, state, pacing, positions_only=quiet_guidance)
-        yield from framed(entry.hold_block(spec, side, pacing, state, first_side=i == 0,
-                                           quiet=quiet), quiet)
-        state.body = span.held if span else None
-        state.side = side
-    yield from steps(entry, "exit", None, state, pacing)
-    state.body = end_of(entry)
+    yield from sides_and_exit(entry, state, pacing, quiet, chimes=True, tips=True)
     if entry.ref.transition:
         yield Say(entry.ref.transition, pacing.step_pause, pose_id, None)
     yield Rest(pacing.rest, pose_id)
     state.started = True
     state.seen.add(pose_id)
     state.previous = entry
+
+
+def sides_and_exit(entry: Entry, state: SessionState, pacing: Pacing, quiet: bool,
+                   chimes: bool, tips: bool) -> Iterator[Segment]:
+    """Per side: the switch cue (after its chime), the entry steps and the timed hold; then the
+    exit steps. ``tips`` adds the tips and targets to the first side's hold."""
+    span = entry.span
+    spec = entry.hold_spec(pacing)
+    positions_only = entry.options.guidance is Guidance.quiet
+    for i, side in enumerate(entry.sides):
+        if side is Side.left:
+            if chimes:
+                yield Bell(ChimeKind.switch, entry.pose_id, side)
+            switch = entry.get("switch") or SWITCH_DEFAULT
+            yield Say(fill_sides(switch, side), pacing.step_pause, entry.pose_id, side)
+            state.body = span.start if span else None
+        yield from steps(entry, "enter", side, state, pacing, positions_only=positions_only)
+        block = entry.hold_block(spec, side, pacing, state, first_side=tips and i == 0,
+                                 quiet=quiet)
+        yield from framed(block, quiet)
+        state.body = span.held if span else None
+        state.side = side
+    yield from steps(entry, "exit", None, state, pacing)
+    state.body = end_of(entry)
 
 
 def end_of(entry: Entry) -> Position | None:
