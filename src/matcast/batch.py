@@ -278,14 +278,15 @@ def compile_options(variant: dict[str, Any], allow_long: bool = False,
                     cues: str | None = None) -> Any:
     """CompileOptions from a variant's JSON options (and the command line's cue sounds)."""
     from matcast.compiler import CompileOptions
-    from matcast.routine.enums import CueSounds, Level, Pace, Style
+    from matcast.routine.enums import CueSounds, Guidance, Level, Pace, Style
 
     return CompileOptions(
         style=Style(variant["style"]) if "style" in variant else None,
         level=Level(variant.get("level", Level.all.value)),
         pace=Pace(variant.get("pace", Pace.medium.value)),
         minutes=variant.get("minutes"), allow_long=allow_long,
-        cues=CueSounds(cues) if cues else None)
+        cues=CueSounds(cues) if cues else None,
+        guidance=Guidance(variant.get("guidance", Guidance.full.value)))
 
 
 # --- Building in worker processes ----------------------------------------------------------
@@ -388,7 +389,12 @@ def _build_one(job: EpisodeJob) -> Outcome:
         return Outcome(job.slug, "failed",
                        f"internal error {type(exc).__name__}: {exc} "
                        f"({Path(where.filename).name}:{where.lineno})")
-    return Outcome(job.slug, "built", "", result.duration_seconds, result.mp3_bytes,
+    from matcast.lint.sessions import lint_built
+
+    # Coaching findings never fail a build; the summary says how many there are.
+    found = len(lint_built(loaded, result.script))
+    reason = f"{found} coaching warning{'s' if found != 1 else ''} (matcast lint)" if found else ""
+    return Outcome(job.slug, "built", reason, result.duration_seconds, result.mp3_bytes,
                    result.speech.rendered, result.speech.cached,
                    {f.name: file_fingerprint(f) for f in result.files})
 

@@ -24,7 +24,7 @@ from matcast.library import (
     routine_paths,
     shown_path,
 )
-from matcast.routine.enums import CueSounds, Level, Pace, Style
+from matcast.routine.enums import CueSounds, Guidance, Level, Pace, Style
 
 if TYPE_CHECKING:
     from matcast.batch import Plan
@@ -59,20 +59,26 @@ MinutesOpt = Annotated[float | None, typer.Option(
     "--minutes", "-m", metavar="N", help="Fit the session to this many minutes (±2%).")]
 StyleOpt = Annotated[Style | None, typer.Option(
     "--style", help="hold: long slow holds; flow: one breath per movement.")]
-LevelOpt = Annotated[Level, typer.Option("--level", help="Picks pose variations.")]
+LevelOpt = Annotated[Level, typer.Option(
+    "--level", help="gentle, beginner, all or advanced: alternatives, hold lengths, variations "
+    "and extra guidance (see the README's table of levels).")]
 PaceOpt = Annotated[Pace, typer.Option("--pace", help="Speed of breaths and pauses.")]
 AllowLongOpt = Annotated[bool, typer.Option(
     "--allow-long", help="Allow sessions over 4 hours (up to 12).")]
 CuesOpt = Annotated[CueSounds | None, typer.Option(
     "--cues", help="voice-and-chimes (default), chimes-in-holds, or no-chimes.")]
+GuidanceOpt = Annotated[Guidance, typer.Option(
+    "--guidance", help="How much is said: full; light (no tips or inhale prompts); quiet "
+    "(names, cautions, transitions and side switches only).")]
 
 
 def _options(minutes: float | None, style: Style | None, level: Level, pace: Pace,
-             allow_long: bool = False, cues: CueSounds | None = None) -> CompileOptions:
+             allow_long: bool = False, cues: CueSounds | None = None,
+             guidance: Guidance = Guidance.full) -> CompileOptions:
     from matcast.compiler import CompileOptions
 
     return CompileOptions(style=style, level=level, pace=pace, minutes=minutes,
-                          allow_long=allow_long, cues=cues)
+                          allow_long=allow_long, cues=cues, guidance=guidance)
 
 
 def clock(samples: int, sample_rate: int = 44_100) -> str:
@@ -114,6 +120,7 @@ def compile_cmd(
         "--format", "-f", help="A readable table, or the cue script as JSON.")
     ] = OutputFormat.table,
     cues: CuesOpt = None,
+    guidance: GuidanceOpt = Guidance.full,
     allow_long: AllowLongOpt = False,
     library: LibraryOpt = None,
 ) -> None:
@@ -122,7 +129,8 @@ def compile_cmd(
     from matcast.routine.loader import load_routine
 
     loaded = load_routine(resolve_routine(routine, library))
-    script = compile_routine(loaded, _options(minutes, style, level, pace, allow_long, cues))
+    script = compile_routine(loaded, _options(minutes, style, level, pace, allow_long, cues,
+                                              guidance))
     if fmt is OutputFormat.json:
         typer.echo(json.dumps(script.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -148,6 +156,40 @@ def validate(
         raise RoutineError(report.problems)
     checked = report.checked
     typer.echo(f"ok: {checked} file{'s' if checked != 1 else ''} valid")
+
+
+@app.command()
+def lint(
+    targets: Annotated[list[str], typer.Argument(
+        help="Routine names or .yaml paths, library folders, or built .cues.json files.")],
+    minutes: MinutesOpt = None,
+    style: StyleOpt = None,
+    level: Annotated[Level | None, typer.Option(
+        "--level", help="gentle, beginner, all or advanced.")] = None,
+    pace: Annotated[Pace | None, typer.Option("--pace", help="Speed of breaths and pauses.")
+                    ] = None,
+    guidance: Annotated[Guidance | None, typer.Option(
+        "--guidance", help="full, light or quiet.")] = None,
+    cues: CuesOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    library: LibraryOpt = None,
+) -> None:
+    """Compile and check sessions as a teacher would listen to them; exit 1 on any finding.
+
+    Without options, each routine is checked in every style it offers, as written, at
+    --minutes 10, 15, 20, 30, 45 and 60 where its range allows, and at each published
+    variant. With options, once with those. A built .cues.json is checked with its real
+    timings, and its speaking rate, share of silence and longest quiet are reported.
+    """
+    from matcast.lint.command import run
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"--format must be text or json, got {fmt!r}")
+    given = (minutes, style, level, pace, guidance, cues)
+    options = None if all(v is None for v in given) else _options(
+        minutes, style, level or Level.all, pace or Pace.medium, False, cues,
+        guidance or Guidance.full)
+    raise typer.Exit(run(targets, options, library, fmt, typer.echo))
 
 
 @app.command("list")
@@ -243,6 +285,7 @@ def build(
         "--bed-level", metavar="DB",
         help="Bed level in dB relative to the default (e.g. -6).")] = None,
     cues: CuesOpt = None,
+    guidance: GuidanceOpt = Guidance.full,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", metavar="N",
         help="With --all: episodes built at once (default: the cores).")
@@ -269,9 +312,9 @@ def build(
     sound = {"bed": bed, "bed_level": bed_level, "cues": cues}
     if build_all:
         if minutes is not None or style is not None or level is not Level.all or (
-                pace is not Pace.medium):
+                pace is not Pace.medium) or guidance is not Guidance.full:
             raise UsageError("--all builds each routine's own variants; --minutes, --style, "
-                             "--level and --pace apply to single routines")
+                             "--level, --pace and --guidance apply to single routines")
         if routines and len(routines) > 1:
             raise UsageError("--all takes at most one library folder")
         folder = Path(routines[0]) if routines else (library or default_library())
@@ -282,8 +325,8 @@ def build(
     if not routines:
         raise UsageError("name at least one routine (see: matcast list), or use --all")
     _build_routines(routines, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
-                    _options(minutes, style, level, pace, allow_long, cues), quiet, library,
-                    bed, bed_level)
+                    _options(minutes, style, level, pace, allow_long, cues, guidance), quiet,
+                    library, bed, bed_level)
 
 
 def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: str | None,
@@ -291,6 +334,7 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
                     options: CompileOptions, quiet: bool, library: Path | None,
                     bed: str | None, bed_level: float | None) -> None:
     from matcast.build import Builder, BuildOptions
+    from matcast.lint.command import build_warnings
     from matcast.lock import folder_lock
     from matcast.progress import reporter
     from matcast.publish.clock import clock as length
@@ -321,6 +365,9 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
                                f"({result.speech.rendered} lines spoken, "
                                f"{result.speech.cached} from cache; "
                                f"routine {shown_path(routine.path)})")
+                # Coaching warnings show even with --quiet ("nothing but warnings and errors").
+                for line in build_warnings(routine, result.script):
+                    typer.echo(line, err=True)
     finally:
         progress.finish()
 

@@ -14,7 +14,15 @@ from dataclasses import replace
 
 from matcast.compiler import holds
 from matcast.compiler.expand import expand
-from matcast.compiler.fit import FitError, Lengths, bounds, fit, natural
+from matcast.compiler.fit import (
+    RELAXATION_FROM,
+    TOLERANCE,
+    FitError,
+    Lengths,
+    bounds,
+    fit,
+    natural,
+)
 from matcast.compiler.options import CompileOptions
 from matcast.compiler.plan import Bell, HoldBlock, Plan, Rest, Say
 from matcast.compiler.schedule import schedule
@@ -58,49 +66,64 @@ def session_length(plan: Plan, lengths: Lengths, speech: SpeechLength) -> int:
 
 def length_range(loaded: LoadedRoutine, options: CompileOptions | None = None
                  ) -> tuple[float, float]:
-    """The shortest and longest session ``--minutes`` can fit ``loaded`` to with these options
-    (their minutes aside), in minutes: the fitting bounds, within the routine's own ``duration``
-    range and the session limit. Speech lengths are estimated, as in :func:`compile_routine`."""
+    """The ``--minutes`` values, as (lowest, highest), that this routine accepts with these
+    options: what fitting can reach (within its 2% tolerance) and the routine's own bounds."""
     options = replace(options or CompileOptions(), minutes=None)
     options.check(loaded)
     plan = expand(loaded, options)
-    low, high = _bounds(plan, speech_length(None, options.rate))
-    if plan.allowed is not None:
-        low, high = max(low, plan.allowed[0]), min(high, plan.allowed[1])
-    high = min(high, round(options.max_minutes * 60 * SAMPLE_RATE))
-    return low / SAMPLE_RATE / 60, high / SAMPLE_RATE / 60
-
-
-def _bounds(plan: Plan, speech: SpeechLength) -> tuple[int, int]:
+    speech = speech_length(None, options.rate)
     blocks = [s for s in plan.segments if isinstance(s, HoldBlock)]
     rests = [s for s in plan.segments if isinstance(s, Rest)]
-    return bounds(blocks, rests, _fixed(plan, speech),
-                  lambda block: holds.min_length(block, speech))
+    fixed = _fixed(plan, speech)
+
+    def min_length(block: HoldBlock) -> int:
+        return holds.min_length(block, speech)
+
+    low, high = bounds(blocks, rests, fixed, min_length)
+    shortest = low / (1 + TOLERANCE)
+    # A target of 15 minutes or more brings the relaxation's floor, which grows with the
+    # target: the shortest such target is where the two meet.
+    for _ in range(50):
+        if shortest < RELAXATION_FROM:
+            break
+        floor_low = bounds(blocks, rests, fixed, min_length, round(shortest))[0]
+        if floor_low / (1 + TOLERANCE) <= shortest + 1:
+            break
+        shortest = floor_low / (1 + TOLERANCE)
+    # A hundredth of a second inside each end keeps sample rounding from crossing it.
+    low_min = (shortest + SAMPLE_RATE / 100) / SAMPLE_RATE / 60
+    high_min = (high / (1 - TOLERANCE) - SAMPLE_RATE / 100) / SAMPLE_RATE / 60
+    if plan.allowed is not None:
+        low_min = max(low_min, plan.allowed[0] / SAMPLE_RATE / 60)
+        high_min = min(high_min, plan.allowed[1] / SAMPLE_RATE / 60)
+    return low_min, min(high_min, options.max_minutes)
 
 
 def _fixed(plan: Plan, speech: SpeechLength) -> int:
-    """The length of everything fitting does not scale: speech outside holds, fixed pauses,
-    chimes."""
+    """Samples of everything that does not scale: speech outside holds, pauses, chimes."""
     fixed = 0
     for seg in plan.segments:
         if isinstance(seg, Say):
             fixed += speech(seg.text) + seg.pause
         elif isinstance(seg, Bell):
             fixed += CHIME_SAMPLES[seg.kind]
+        elif isinstance(seg, HoldBlock):
+            fixed += sum(speech(text) + holds.LINE_GAP for text in holds.lead_in(seg, speech))
     return fixed
 
 
 def _lengths(plan: Plan, speech: SpeechLength) -> Lengths:
     blocks = [s for s in plan.segments if isinstance(s, HoldBlock)]
+    rests = [s for s in plan.segments if isinstance(s, Rest)]
 
     def min_length(block: HoldBlock) -> int:
         return holds.min_length(block, speech)
 
+    fixed = _fixed(plan, speech)
     if plan.target is None:
-        return natural(blocks, min_length)
-    rests = [s for s in plan.segments if isinstance(s, Rest)]
+        return natural(blocks, rests, fixed, min_length)
     try:
-        return fit(blocks, rests, _fixed(plan, speech), plan.target, min_length)
+        return fit(blocks, rests, fixed, plan.target, min_length)
     except FitError as exc:
         low, high = exc.low, exc.high
         if plan.allowed is not None and max(low, plan.allowed[0]) <= min(high, plan.allowed[1]):

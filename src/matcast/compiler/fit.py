@@ -3,14 +3,20 @@
 Holds scale together by one factor (a breath-counted hold stays a whole number of breaths, both
 sides of a pose share one length); the quiet rests between poses then take up what rounding left
 over. Lengths are whole samples throughout.
+
+The final relaxation is protected. A session of 15 minutes or more keeps it at 10% of the
+session and at least two minutes, as written and when fitted; and fitting a session shorter
+shrinks every other hold first, down to its least, before the relaxation gives anything.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from matcast.compiler.plan import HoldBlock, HoldSpec, Rest
+from matcast.cues import SAMPLE_RATE
 
 MIN_SCALE = 0.25
 """Holds may shrink to a quarter of their intended length (never below their own speech)."""
@@ -20,6 +26,12 @@ REST_RANGE = (0.3, 2.5)
 """Rests between poses may shrink or stretch by these factors."""
 TOLERANCE = 0.02
 """A fitted session is within 2% of the target."""
+RELAXATION_FROM = round(15 * 60 * SAMPLE_RATE * (1 - TOLERANCE))
+"""Sessions this long (15 minutes, less what a fitted length may miss by) keep a relaxation."""
+RELAXATION_SHARE = 0.10
+"""The final relaxation's least share of such a session."""
+RELAXATION_MIN = 120 * SAMPLE_RATE
+"""The final relaxation's least length in such a session."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,13 @@ class _Hold:
         value = round(raw / q) * q if q else round(raw)
         return min(self.high, max(self.low, value))
 
+    def smooth(self, scale: float) -> float:
+        """The length at ``scale`` before rounding to whole breaths."""
+        return min(self.high, max(self.low, self.spec.base * scale))
+
+    def scale_of(self, path: tuple[float, float]) -> float:
+        return path[1] if self.spec.relaxation else path[0]
+
 
 class FitError(Exception):
     """The target cannot be reached: carries the reachable range in samples."""
@@ -65,7 +84,7 @@ def _holds(blocks: list[HoldBlock], min_length: Callable[[HoldBlock], int]) -> l
         spec = group[0].spec
         need = max(min_length(b) for b in group)
         q = spec.quantum
-        low = max(need, _ceil_to(round(spec.base * MIN_SCALE), q))
+        low = max(need, _ceil_to(round(spec.base * MIN_SCALE), q), spec.floor)
         high = max(need, _floor_to(round(spec.base * MAX_SCALE), q))
         holds.append(_Hold(spec, len(group), low, high))
     return holds
@@ -79,20 +98,76 @@ def _floor_to(value: int, q: int | None) -> int:
     return max(1, value // q) * q if q else value
 
 
-def natural(blocks: list[HoldBlock], min_length: Callable[[HoldBlock], int]) -> Lengths:
-    """The intended lengths (each hold at least as long as its own speech)."""
-    return Lengths({h.spec.key: max(h.low, h.spec.base) for h in _holds(blocks, min_length)}, 1.0)
+def _path(x: float) -> tuple[float, float]:
+    """The scales of (other holds, the relaxation) along one growing parameter: above 1 all
+    holds grow together; below it the other holds shrink first, and only once they are at their
+    least (x under MIN_SCALE / 2) does the relaxation shrink."""
+    least = MIN_SCALE / 2
+    if x >= 1.0:
+        return x, x
+    if x >= least:
+        return x, 1.0
+    return least, least + (x / least) * (1.0 - least)
+
+
+def _protect(holds: list[_Hold], floor: int) -> list[_Hold]:
+    """The relaxation holds with their least raised so that together they last ``floor``."""
+    relax = [h for h in holds if h.spec.relaxation]
+    base = sum(h.uses * h.spec.base for h in relax)
+    out = []
+    for h in holds:
+        if h.spec.relaxation and base:
+            least = _ceil_to(math.ceil(floor * h.spec.base / base / h.uses), h.spec.quantum)
+            h = replace(h, low=max(h.low, least), high=max(h.high, least))
+        out.append(h)
+    return out
+
+
+def _floor_for(session: float) -> int:
+    return max(math.ceil(session * RELAXATION_SHARE), RELAXATION_MIN)
+
+
+def natural(blocks: list[HoldBlock], rests: list[Rest], fixed: int,
+            min_length: Callable[[HoldBlock], int]) -> Lengths:
+    """The intended lengths (each hold at least as long as its own speech), with the final
+    relaxation raised to its floor when the session lasts 15 minutes or more."""
+    holds = _holds(blocks, min_length)
+    lengths = {h.spec.key: max(h.low, h.spec.base) for h in holds}
+    relax = sum(h.uses * lengths[h.spec.key] for h in holds if h.spec.relaxation)
+    total = fixed + sum(r.samples for r in rests) + sum(h.uses * lengths[h.spec.key]
+                                                        for h in holds)
+    if relax and total >= RELAXATION_FROM:
+        # The relaxation R of a session F + R keeps R >= share * (F + R).
+        share = RELAXATION_SHARE
+        floor = max(math.ceil((total - relax) * share / (1 - share)), RELAXATION_MIN)
+        for h in _protect(holds, floor):
+            if h.spec.relaxation:
+                lengths[h.spec.key] = max(lengths[h.spec.key], h.low)
+    return Lengths(lengths, 1.0)
 
 
 def bounds(blocks: list[HoldBlock], rests: list[Rest], fixed: int,
-           min_length: Callable[[HoldBlock], int]) -> tuple[int, int]:
-    """The shortest and longest session, in samples, that fitting can make: every hold at its
-    floor or ceiling, the flexible rests at their range's ends."""
+           min_length: Callable[[HoldBlock], int], target: int | None = None
+           ) -> tuple[int, int]:
+    """The shortest and longest session, in samples, that fitting can reach (for ``target``,
+    with the relaxation's floor that target brings)."""
+    return _bounds(_fit_holds(blocks, min_length, target), rests, fixed)
+
+
+def _fit_holds(blocks: list[HoldBlock], min_length: Callable[[HoldBlock], int],
+               target: int | None) -> list[_Hold]:
     holds = _holds(blocks, min_length)
+    if target is not None and target >= RELAXATION_FROM:
+        holds = _protect(holds, _floor_for(target * (1 + TOLERANCE)))
+    return holds
+
+
+def _bounds(holds: list[_Hold], rests: list[Rest], fixed: int) -> tuple[int, int]:
     flex = sum(r.samples for r in rests if r.flexible)
     still = fixed + sum(r.samples for r in rests if not r.flexible)
-    return (still + sum(h.uses * h.low for h in holds) + round(flex * REST_RANGE[0]),
-            still + sum(h.uses * h.high for h in holds) + round(flex * REST_RANGE[1]))
+    low = still + sum(h.uses * h.low for h in holds) + round(flex * REST_RANGE[0])
+    high = still + sum(h.uses * h.high for h in holds) + round(flex * REST_RANGE[1])
+    return low, high
 
 
 def fit(blocks: list[HoldBlock], rests: list[Rest], fixed: int, target: int,
@@ -102,30 +177,33 @@ def fit(blocks: list[HoldBlock], rests: list[Rest], fixed: int, target: int,
     ``fixed`` is the length of everything that does not scale (speech outside holds, chimes,
     fixed pauses). Raises :class:`FitError` with the reachable range when the target is out of it.
     """
-    holds = _holds(blocks, min_length)
+    holds = _fit_holds(blocks, min_length, target)
     flex = sum(r.samples for r in rests if r.flexible)
     still = fixed + sum(r.samples for r in rests if not r.flexible)
-    low, high = bounds(blocks, rests, fixed, min_length)
-    if not low * (1 - TOLERANCE) <= target <= high * (1 + TOLERANCE):
+    low, high = _bounds(holds, rests, fixed)
+    # The session lasts at least low and at most high: within 2% of the target only if
+    # low <= target * (1 + tolerance) and high >= target * (1 - tolerance).
+    if not low / (1 + TOLERANCE) <= target <= high / (1 - TOLERANCE):
         raise FitError(low, high)
 
-    def total(scale: float) -> float:
-        return still + flex + sum(h.uses * min(h.high, max(h.low, h.spec.base * scale))
-                                  for h in holds)
+    def total(x: float) -> float:
+        path = _path(x)
+        return still + flex + sum(h.uses * h.smooth(h.scale_of(path)) for h in holds)
 
-    scale = _solve(total, target, MIN_SCALE / 2, MAX_SCALE * 2)
-    lengths = {h.spec.key: h.at(scale) for h in holds}
+    x = _solve(total, target, 0.0, MAX_SCALE * 2)
+    lengths = {h.spec.key: h.at(h.scale_of(_path(x))) for h in holds}
     # Breath-counted holds are now whole breaths; let clock holds take up the rounding.
     clock = [h for h in holds if not h.spec.quantum]
     if clock:
         counted = sum(h.uses * lengths[h.spec.key] for h in holds if h.spec.quantum)
 
-        def with_clock(s: float) -> float:
-            return still + flex + counted + sum(
-                h.uses * min(h.high, max(h.low, h.spec.base * s)) for h in clock)
+        def with_clock(y: float) -> float:
+            path = _path(y)
+            return still + flex + counted + sum(h.uses * h.smooth(h.scale_of(path))
+                                                for h in clock)
 
-        again = _solve(with_clock, target, MIN_SCALE / 2, MAX_SCALE * 2)
-        lengths.update({h.spec.key: h.at(again) for h in clock})
+        again = _path(_solve(with_clock, target, 0.0, MAX_SCALE * 2))
+        lengths.update({h.spec.key: h.at(h.scale_of(again)) for h in clock})
     residual = target - still - flex - sum(h.uses * lengths[h.spec.key] for h in holds)
     residual = _nudge_breaths(holds, lengths, residual, flex)
     rest_scale = 1.0

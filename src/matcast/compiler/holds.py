@@ -1,8 +1,12 @@
-"""What happens inside a hold: where each line, check-in and breath cue falls.
+"""What happens inside a hold: where each count, line, check-in and breath prompt falls.
 
-A hold is clock-anchored: it lasts exactly the length it was given. Its lines are spoken from the
-start, one after another; check-ins fall on their period where they fit; breath cues fall on breath
-boundaries where nothing else is being said. Nothing ever runs past the end of the hold.
+A hold is clock-anchored: it lasts exactly the length it was given. In a paced hold the count is
+the backbone: every breath is counted on its exhale, from one to the hold's last breath, so both
+sides of a pose are counted alike. Guidance lines go in order into the quiet between the counts;
+a line too long for any gap is said just before the hold starts. Flow movements sit on the part
+of the first breath they name. Check-ins fall on their period where there is room, and breath
+prompts fill breaths where nothing else is said. In a quiet hold (no breath guidance) the lines
+are said from the start, one after another. Nothing ever runs past the end of a hold.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from matcast.compiler.speech import SpeechLength
 from matcast.cues import seconds_to_samples
 
 LINE_GAP = seconds_to_samples(0.6)
-"""Quiet between two lines spoken in a hold."""
-CUE_MARGIN = seconds_to_samples(0.25)
-"""A breath cue needs this much quiet around it, or it is left out."""
+"""Quiet between two lines spoken in a hold (and after a line said just before one)."""
+CUE_MARGIN = seconds_to_samples(0.6)
+"""Quiet kept on either side of a count or a prompt."""
 CHECKIN_TAIL = seconds_to_samples(10.0)
 """No check-in starts this close to the end of a hold: the hold ends in quiet."""
+LONGEST_COUNT = 20
+"""Counts are words up to this; the gap a line must fit in is measured against its count."""
 
 _NUMBERS = (
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
@@ -36,8 +42,9 @@ def inhale_text() -> str:
     return "Inhale."
 
 
-def exhale_text(n: int) -> str:
-    return f"Exhale, {count_word(n)}."
+def exhale_text(n: int | None = None) -> str:
+    """The exhale prompt, with the breath's count when there is one: "Exhale, three."."""
+    return "Exhale." if n is None else f"Exhale, {count_word(n)}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,76 +56,161 @@ class Placed:
     text: str
 
 
+def lead_in(block: HoldBlock, speech: SpeechLength) -> tuple[str, ...]:
+    """The hold's lines too long to fit between two counts: said just before the hold."""
+    if block.breath is None or not block.count:
+        return ()
+    room = sum(block.breath) - 2 * CUE_MARGIN - speech(exhale_text(LONGEST_COUNT))
+    return tuple(line for line in block.lines if speech(line) > room)
+
+
 def min_length(block: HoldBlock, speech: SpeechLength) -> int:
-    """The shortest this hold may be: its lines must fit (breath cues and check-ins may not)."""
-    lengths = [speech(line) for line in block.lines]
-    need = sum(lengths) + LINE_GAP * len(lengths)
+    """The shortest this hold may be: its lines and movements must fit (breath prompts and
+    check-ins may not); a breath-counted hold stays a whole number of breaths."""
     quantum = block.spec.quantum
     if quantum:
-        return max(1, -(-need // quantum)) * quantum
-    return max(need, seconds_to_samples(1.0))
+        first = max(1, -(-block.spec.floor // quantum))
+        for n in range(first, first + 4 * len(block.lines) + 64):
+            if _fits(block, n * quantum, speech):
+                return n * quantum
+        raise ValueError(f"no hold length fits the lines of {block.pose}")
+    lines = [speech(line) for line in block.lines]
+    need = max(sum(lines) + LINE_GAP * len(lines), seconds_to_samples(1.0))
+    if block.breath is not None:
+        step = sum(block.breath)
+        while not _fits(block, need, speech):
+            need += step
+    return need
+
+
+def _fits(block: HoldBlock, length: int, speech: SpeechLength) -> bool:
+    try:
+        layout(block, length, speech)
+    except ValueError:
+        return False
+    return True
+
+
+class _Busy:
+    """The spans already taken in a hold, and where a new line can go."""
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+        self.spans: list[tuple[int, int]] = []
+        self.placed: list[Placed] = []
+
+    def free(self, start: int, end: int) -> bool:
+        return end <= self.length and all(
+            end + CUE_MARGIN <= a or b + CUE_MARGIN <= start for a, b in self.spans)
+
+    def first_fit(self, earliest: int, duration: int, latest_end: int | None = None
+                  ) -> int | None:
+        limit = self.length if latest_end is None else latest_end
+        candidates = sorted({earliest, *(b + CUE_MARGIN for _, b in self.spans
+                                         if b + CUE_MARGIN > earliest)})
+        for start in candidates:
+            if start + duration <= limit and self.free(start, start + duration):
+                return start
+        return None
+
+    def put(self, start: int, text: str, duration: int) -> Placed:
+        placed = Placed(start, start + duration, text)
+        self.spans.append((placed.start, placed.end))
+        self.placed.append(placed)
+        return placed
 
 
 def layout(block: HoldBlock, length: int, speech: SpeechLength) -> list[Placed]:
-    """Place the hold's speech inside ``length`` samples; sorted, never overlapping, all inside."""
-    placed: list[Placed] = []
-    t = 0
-    for line in block.lines:
-        end = t + speech(line)
-        placed.append(Placed(t, end, line))
-        t = end + LINE_GAP
-    if placed and placed[-1].end > length:
-        raise ValueError(f"hold of {length} samples is shorter than its lines")
+    """Place the hold's speech inside ``length`` samples: sorted, never overlapping, all inside.
+    Raises ValueError when the lines or movements cannot fit."""
+    busy = _Busy(length)
+    before = set(lead_in(block, speech))
+    lines = [line for line in block.lines if line not in before]
+    if block.breath is None:
+        t = 0
+        for line in lines:
+            placed = busy.put(t, line, speech(line))
+            t = placed.end + LINE_GAP
+        if busy.placed and busy.placed[-1].end > length:
+            raise ValueError(f"hold of {length} samples is shorter than its lines")
+    else:
+        _paced(block, length, speech, busy, lines)
     if block.checkins and block.checkin_every > 0:
-        _place_checkins(block, length, speech, placed)
-    if block.breath is not None:
-        _place_breath_cues(block.breath, length, speech, placed)
-    placed.sort(key=lambda p: p.start)
-    return placed
+        _place_checkins(block, length, speech, busy)
+    if block.breath is not None and block.prompts:
+        _place_prompts(block, length, speech, busy)
+    return sorted(busy.placed, key=lambda p: p.start)
 
 
-def _place_checkins(block: HoldBlock, length: int, speech: SpeechLength,
-                    placed: list[Placed]) -> None:
-    last_end = placed[-1].end if placed else 0
+def _paced(block: HoldBlock, length: int, speech: SpeechLength, busy: _Busy,
+           lines: list[str]) -> None:
+    assert block.breath is not None
+    inhale, exhale = block.breath
+    period = inhale + exhale
+    t = 0
+    for part, text in block.moves:
+        start = max(0 if part == "inhale" else inhale, t)
+        duration = speech(text)
+        if start + duration > length:
+            raise ValueError(f"hold of {length} samples is shorter than its movement")
+        t = busy.put(start, text, duration).end + LINE_GAP
+    if block.count:
+        for b in range(1, length // period + 1):
+            text = exhale_text(b)
+            busy.put((b - 1) * period + inhale, text, speech(text))
+    for line in lines:
+        duration = speech(line)
+        start = busy.first_fit(t, duration)
+        if start is None:
+            raise ValueError(f"hold of {length} samples has no room for {line!r}")
+        t = busy.put(start, line, duration).end + LINE_GAP
+
+
+def _place_checkins(block: HoldBlock, length: int, speech: SpeechLength, busy: _Busy) -> None:
+    last_end = max((p.end for p in busy.placed), default=0)
     turn = 0
     k = 1
     while True:
-        start = max(k * block.checkin_every, last_end + LINE_GAP)
         text = block.checkins[turn % len(block.checkins)]
-        end = start + speech(text)
-        if end > length - CHECKIN_TAIL:
+        duration = speech(text)
+        earliest = max(k * block.checkin_every, last_end + LINE_GAP)
+        start = busy.first_fit(earliest, duration, length - CHECKIN_TAIL)
+        if start is None:
             return
-        placed.append(Placed(start, end, text))
-        last_end = end
+        last_end = busy.put(start, text, duration).end
         turn += 1
-        k = max(k + 1, -(-end // block.checkin_every))
+        k = max(k + 1, -(-last_end // block.checkin_every))
 
 
-def _place_breath_cues(breath: tuple[int, int], length: int, speech: SpeechLength,
-                       placed: list[Placed]) -> None:
-    """Add a breath cue at each inhale and exhale where it keeps CUE_MARGIN from every line.
-
-    One pass: cues are tried in time order and the hold's other lines are sorted and never
-    overlap, so a line that ends before the current cue's margin can be passed for good, and only
-    the last cue placed can be in the way of the next. Linear in the number of breaths (a
-    two-hour hold has 800 of them).
-    """
-    inhale, exhale = breath
+def _place_prompts(block: HoldBlock, length: int, speech: SpeechLength, busy: _Busy) -> None:
+    """Breath words where nothing else is said. They always alternate: a prompt is left out
+    when the last breath word heard (a movement's or a count's) was the same one."""
+    assert block.breath is not None
+    inhale, exhale = block.breath
     period = inhale + exhale
-    lines = sorted((p.start, p.end) for p in placed)
-    first = 0
-    last_cue_end: int | None = None
-    for b in range(length // period):
-        for anchor, text in ((b * period, inhale_text()),
-                             (b * period + inhale, exhale_text(b + 1))):
-            end = anchor + speech(text)
-            if end > length:
+    breaths = length // period
+    if block.prompt_breaths is not None:
+        breaths = min(breaths, block.prompt_breaths)
+    heard = [(p.start, _breath_word(p.text)) for p in busy.placed]
+    for b in range(breaths):
+        anchors = [(b * period, "inhale", inhale_text())]
+        if not block.count:
+            anchors.append((b * period + inhale, "exhale", exhale_text()))
+        for anchor, word, text in anchors:
+            before = [w for t, w in sorted(heard) if t < anchor and w is not None]
+            if before and before[-1] == word:
                 continue
-            while first < len(lines) and lines[first][1] + CUE_MARGIN <= anchor:
-                first += 1
-            if last_cue_end is not None and anchor < last_cue_end + CUE_MARGIN:
-                continue
-            if first < len(lines) and lines[first][0] < end + CUE_MARGIN:
-                continue
-            placed.append(Placed(anchor, end, text))
-            last_cue_end = end
+            duration = speech(text)
+            if busy.free(anchor, anchor + duration):
+                busy.put(anchor, text, duration)
+                heard.append((anchor, word))
+
+
+def _breath_word(text: str) -> str | None:
+    """"inhale" or "exhale" when a line starts with that part of the breath."""
+    lowered = text.lower()
+    if lowered.startswith(("inhale", "breathe in")):
+        return "inhale"
+    if lowered.startswith(("exhale", "breathe out")):
+        return "exhale"
+    return None

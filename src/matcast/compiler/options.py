@@ -1,4 +1,4 @@
-"""What a routine is compiled with: style, level, pace, target length, speaking rate."""
+"""What a routine is compiled with: style, level, pace, guidance, target length, speaking rate."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from matcast.compiler.speech import DEFAULT_RATE
 from matcast.errors import UsageError
-from matcast.routine.enums import CueSounds
+from matcast.routine.enums import CueSounds, Guidance
 from matcast.routine.loader import LoadedRoutine
 from matcast.routine.model import Level, Pace, Routine, Style, Variant
 
@@ -37,6 +37,9 @@ class CompileOptions:
     """Allow sessions over :data:`MAX_MINUTES` (up to :data:`LONG_MAX_MINUTES`)."""
     cues: CueSounds | None = None
     """What marks the session; None takes the routine's, else the library's, else all."""
+    guidance: Guidance = Guidance.full
+    """How much is said: full, light (no tips, no inhale prompts) or quiet (names, cautions,
+    transitions and side switches only)."""
 
     def cues_for(self, loaded: LoadedRoutine) -> CueSounds:
         """The cue sounds in force: these options, the routine, the library, the default."""

@@ -51,6 +51,11 @@ class HoldSpec:
     """Intended length in samples (before --minutes scaling)."""
     quantum: int | None
     """Breath length when the hold counts breaths: its length stays a whole number of breaths."""
+    floor: int = 0
+    """Fitting never makes the hold shorter than this (a counted hold keeps three breaths)."""
+    relaxation: bool = False
+    """The session's final relaxation: fitting shrinks other holds first, and a session of 15
+    minutes or more keeps it at 10% of its length and at least two minutes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +66,23 @@ class HoldBlock:
     pose: str
     side: Side | None
     lines: tuple[str, ...]
-    """Spoken one after another from the start of the hold; the hold is never shorter."""
+    """Guidance in the hold, in order: between the counts of a paced hold, one after another
+    from the start of a quiet one. The hold is never shorter than they need."""
     breath: tuple[int, int] | None
-    """(inhale, exhale) samples when each breath is guided, else None."""
-    checkins: tuple[str, ...]
+    """(inhale, exhale) samples when the hold follows the breath, else None (a quiet hold)."""
+    checkins: tuple[str, ...] = ()
     """Spoken in turn every ``checkin_every`` samples, where they fit."""
-    checkin_every: int
+    checkin_every: int = 0
+    count: bool = False
+    """Count every breath on its exhale ("Exhale, one." ...) from one to the last breath."""
+    prompts: bool = False
+    """Say "Inhale." (and, when not counting, "Exhale.") at each breath where nothing else is
+    said."""
+    prompt_breaths: int | None = None
+    """Prompt only the first this many breaths (None: all of them)."""
+    moves: tuple[tuple[str, str], ...] = ()
+    """Flow movements on the first breath: ("inhale" or "exhale", text), said as that part of
+    the breath starts."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ next, so they tile the session too.
 from __future__ import annotations
 
 from matcast.compiler.fit import Lengths
-from matcast.compiler.holds import layout
+from matcast.compiler.holds import LINE_GAP, layout, lead_in
 from matcast.compiler.plan import Bell, ChapterMark, HoldBlock, Plan, Rest, Say
 from matcast.compiler.speech import SpeechLength
 from matcast.cues import CHIME_SAMPLES, Chapter, CueScript, Event, EventKind, Side
@@ -71,6 +71,10 @@ def schedule(plan: Plan, lengths: Lengths, speech: SpeechLength) -> CueScript:
 
 
 def _hold(line: _Timeline, block: HoldBlock, length: int, speech: SpeechLength) -> None:
+    # A line too long to fit between two counts is said just before the hold starts.
+    for text in lead_in(block, speech):
+        line.speech(speech(text), text, block.pose, block.side)
+        line.silence(LINE_GAP, block.pose, block.side)
     start = line.t
     for placed in layout(block, length, speech):
         line.silence(start + placed.start - line.t, block.pose, block.side, True)

@@ -50,3 +50,47 @@ class CueSounds(StrEnum):
     """Holds have no words: a soft chime starts and ends each one; the way in is still spoken."""
     no_chimes = "no-chimes"
     """The voice alone: no bells at all."""
+
+
+class Guidance(StrEnum):
+    """How much the voice says (like an "instruction amount" setting)."""
+
+    full = "full"
+    """Everything: entry steps, hold cues, tips, targets, breath counts and prompts, check-ins."""
+    light = "light"
+    """No tips or targets, and no "Inhale." prompt on every breath: the counts stay."""
+    quiet = "quiet"
+    """Names, cautions, transitions and side switches only: holds are silent."""
+
+
+class Position(StrEnum):
+    """Where the body is on the mat: the compiler tracks it from pose to pose."""
+
+    standing = "standing"
+    kneeling = "kneeling"
+    """Upright or sitting back on the heels, knees on the mat (also a kneeling lunge)."""
+    all_fours = "all-fours"
+    """Hands and knees (or hands and feet, as in downward dog)."""
+    seated = "seated"
+    """Sitting on the mat (also hips on the floor, as in pigeon)."""
+    supine = "supine"
+    """Lying on the back."""
+    prone = "prone"
+    """Lying on the front."""
+
+
+class Prop(StrEnum):
+    """Things a pose may ask the listener to have within reach."""
+
+    blanket = "blanket"
+    """A folded blanket or towel."""
+    bolster = "bolster"
+    """A bolster, a firm pillow or a cushion."""
+    block = "block"
+    """A yoga block or a thick book."""
+    strap = "strap"
+    """A strap or a belt."""
+    chair = "chair"
+    """A sturdy chair."""
+    wall = "wall"
+    """A clear stretch of wall."""

@@ -234,7 +234,7 @@ def _checked(value: M, problems: list[Problem]) -> M:
 
 
 _POSE_SPOKEN = {"name", "sanskrit", "enter", "hold_cues", "tips", "checkins", "cautions", "switch",
-                "exit", "flow"}
+                "exit", "flow", "lead", "release", "levels"}
 _REF_SPOKEN = {"say", "enter", "hold_cues", "tips", "checkins", "exit", "flow", "transition"}
 
 

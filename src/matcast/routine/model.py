@@ -21,7 +21,16 @@ from pydantic import (
     model_validator,
 )
 
-from matcast.routine.enums import BreathCues, CueSounds, Level, Pace, Style
+from matcast.routine.enums import (
+    BreathCues,
+    CueSounds,
+    Guidance,
+    Level,
+    Pace,
+    Position,
+    Prop,
+    Style,
+)
 from matcast.routine.text import PLACEHOLDER as PLACEHOLDER  # re-exported: the loader
 from matcast.routine.text import speech_problem
 
@@ -63,6 +72,9 @@ StyleName = Annotated[Style, Strict(False)]
 BreathCuesName = Annotated[BreathCues, Strict(False)]
 PaceName = Annotated[Pace, Strict(False)]
 CueSoundsName = Annotated[CueSounds, Strict(False)]
+GuidanceName = Annotated[Guidance, Strict(False)]
+PositionName = Annotated[Position, Strict(False)]
+PropName = Annotated[Prop, Strict(False)]
 
 
 class _Strict(BaseModel):
@@ -107,6 +119,9 @@ class StepSpec(_Strict):
     """What the voice says. In a two-sided pose, {side} and {other} become right/left."""
     pause: Seconds | None = None
     """Seconds of quiet after the step, at medium pace (default: the routine's step_pause)."""
+    position: PositionName | None = None
+    """The position this step puts the listener in (e.g. 'Lie on your back.' is 'supine'): the
+    step is left out when the listener is already there."""
 
 
 def _text_or_mapping(value: Any) -> str:
@@ -137,6 +152,34 @@ CautionItem = Annotated[
     Discriminator(_text_or_mapping),
 ]
 """A caution: plain text, or ``{say, alternative}``."""
+
+
+class PositionSpan(_Strict):
+    """Where a pose starts, where it is held, and where its exit steps leave the listener."""
+
+    start: PositionName
+    """Where the entry steps begin (and where a switch between sides returns to)."""
+    held: PositionName | None = None
+    """Where the body is while the pose is held (default: start)."""
+    end: PositionName | None = None
+    """Where the exit steps leave the listener (default: held)."""
+
+
+PoseSpanItem = Annotated[
+    Annotated[PositionName, Tag("text")] | Annotated[PositionSpan, Tag("mapping")],
+    Discriminator(_text_or_mapping),
+]
+"""A position: one name when the pose starts, is held and ends there, or ``{start, held, end}``."""
+
+
+class LevelNotes(_Strict):
+    """What a pose adds at one level (see the README's table of levels)."""
+
+    say: list[Text] = Field(default_factory=list, max_length=20)
+    """Extra guidance spoken in the hold at this level, on every side (e.g. a block under the
+    hand for beginners, a deeper option for advanced)."""
+    props: list[PropName] = Field(default_factory=list, max_length=10)
+    """Props this level of the pose uses; the intro names them."""
 
 
 class Pose(_Strict):
@@ -176,6 +219,27 @@ class Pose(_Strict):
     """The single cue spoken in flow style (default: the first entry step)."""
     description: str | None = Field(None, max_length=2000)
     """A line for show notes; never spoken."""
+    position: PoseSpanItem | None = None
+    """Where the pose starts, is held and ends: standing, kneeling, all-fours, seated, supine or
+    prone. The compiler drops entry steps marked with the position the listener is already in,
+    and speaks a transition when the position changes."""
+    props: list[PropName] = Field(default_factory=list, max_length=10)
+    """Props the pose uses (blanket, bolster, block, strap, chair, wall), named in the intro."""
+    relaxation: bool | None = None
+    """Whether the pose is a relaxation: a final relaxation keeps at least 10% of a session of
+    15 minutes or more, and never less than two minutes (default: true for a pose held by the
+    clock with breath_cues none)."""
+    inversion: bool = False
+    """Whether the head goes below the heart with the hips high (downward dog, legs up the
+    wall): at level 'gentle' such a pose must have a gentler alternative."""
+    lead: Text | None = None
+    """What leads on each side, said with the name in flow style, e.g. '{side} foot forward'
+    (default for a two-sided pose: '{side} side')."""
+    release: Text | None = None
+    """One line out of the pose into its end position, said in flow style when the next pose
+    starts elsewhere or on the other side (default: the switch cue, or a generic transition)."""
+    levels: dict[LevelName, LevelNotes] = Field(default_factory=dict)
+    """Extra guidance and props per level, e.g. ``{beginner: {say: [...], props: [block]}}``."""
 
 
 class PoseRef(_Strict):
@@ -207,6 +271,9 @@ class PoseRef(_Strict):
     """Overrides the pose's flow cue."""
     transition: Text | None = None
     """Spoken after the pose, leading into the next one."""
+    ends_in: PositionName | None = None
+    """Where this entry's exit steps leave the listener, when they differ from the pose's own
+    (an overridden exit that ends on hands and knees, say)."""
 
 
 class Defaults(_Strict):
@@ -283,6 +350,8 @@ class Variant(_Strict):
     """Pose variations to use (default: all)."""
     pace: PaceName | None = None
     """Breath and pause speed (default: medium)."""
+    guidance: GuidanceName | None = None
+    """How much is said: full (default), light or quiet."""
 
     def episode_slug(self, routine_slug: str) -> str:
         """The slug that names this variant's files, e.g. ``post-run-20min-flow``; a routine
@@ -305,6 +374,8 @@ class Variant(_Strict):
             parts.append(self.level.value)
         if self.pace is not None and self.pace is not Pace.medium:
             parts.append(self.pace.value)
+        if self.guidance is not None and self.guidance is not Guidance.full:
+            parts.append(self.guidance.value)
         return "".join(f"-{p}" for p in parts)
 
     def label(self) -> str:
@@ -313,7 +384,7 @@ class Variant(_Strict):
         if self.minutes is not None:
             parts.append(f"{self.minutes:g} min")
         for value, plain in ((self.style, None), (self.level, Level.all),
-                             (self.pace, Pace.medium)):
+                             (self.pace, Pace.medium), (self.guidance, Guidance.full)):
             if value is not None and value is not plain:
                 parts.append(value.value)
         return ", ".join(parts)
