@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from matcast.cues import SAMPLE_RATE, Chapter, CueScript, Event, EventKind, Side
+from matcast.library import routine_paths
 from matcast.lint import LintContext, PoseFacts, lint_script
 from matcast.lint.sessions import lint_session, matrix
 from matcast.routine.enums import Guidance, Level, Prop
@@ -19,7 +20,7 @@ from matcast.routine.loader import load_routine
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "routines"
-ROUTINES = sorted(p.stem for p in LIBRARY.glob("*.yaml") if p.stem != "library")
+ROUTINES = [p.stem for p in routine_paths(LIBRARY)]
 BREATH = 9 * SAMPLE_RATE
 
 Part = tuple[str, float, str | None, str | None, Side | None, bool]

@@ -20,10 +20,8 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 
 def library(tmp_path: Path) -> Path:
     lib = tmp_path / "library"
-    (lib / "poses").mkdir(parents=True)
+    shutil.copytree(ROOT / "routines" / "poses", lib / "poses")
     shutil.copy(ROOT / "routines" / "thunderbolt.yaml", lib / "thunderbolt.yaml")
-    for pose in ("thunderbolt", "toe-squat", "childs-pose"):
-        shutil.copy(ROOT / "routines" / "poses" / f"{pose}.yaml", lib / "poses" / f"{pose}.yaml")
     (lib / "library.yaml").write_text("title: Specials\nbase_url: https://example.org/s/\n")
     return lib
 

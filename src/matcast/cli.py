@@ -161,6 +161,7 @@ def validate(
 @app.command()
 def lint(
     targets: Annotated[list[str], typer.Argument(
+        metavar="TARGET...",
         help="Routine names or .yaml paths, library folders, or built .cues.json files.")],
     minutes: MinutesOpt = None,
     style: StyleOpt = None,
@@ -171,7 +172,8 @@ def lint(
     guidance: Annotated[Guidance | None, typer.Option(
         "--guidance", help="full, light or quiet.")] = None,
     cues: CuesOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT",
+                                     help="text or json.")] = "text",
     library: LibraryOpt = None,
 ) -> None:
     """Compile and check sessions as a teacher would listen to them; exit 1 on any finding.

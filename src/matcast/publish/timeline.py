@@ -52,7 +52,9 @@ _PAD = 8
 """Horizontal padding a band label needs inside its band, both sides together."""
 _MIN_W = 0.6
 """Narrowest event mark drawn: a short "inhale" in a long session would otherwise vanish."""
-_TICK_STEPS = (30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+_TICK_STEPS = (30, 60, 120, 180, 300, 600, 900, 1800, 3600, 7200)
+"""Axis steps in seconds: the smallest that keeps a layout within its max_ticks. 3 minutes sits
+between 2 and 5 so a 10-15 minute session keeps more than two labels on a phone."""
 
 
 @dataclass(frozen=True)
