@@ -16,16 +16,12 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from matcast.bounds import RATE_MAX, RATE_MIN
 from matcast.cues import SAMPLE_RATE
 from matcast.errors import VoiceError
 
 DEFAULT_ENGINE = "pyttsx3"
 """The engine used when none is named: offline, and installed with matcast on every platform."""
-
-RATE_MIN = 80
-"""Slowest speaking rate accepted, in words per minute."""
-RATE_MAX = 400
-"""Fastest speaking rate accepted, in words per minute."""
 
 VOICES_HINT = "run `matcast voices` to list the voices of each engine"
 
