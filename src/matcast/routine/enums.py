@@ -1,4 +1,4 @@
-"""The choices a routine and the command line share: level, style, pace, breath cues.
+"""The choices a routine and the command line share: level, style, pace, breath cues, sounds.
 
 Kept apart from the models so that the command line can offer them without loading pydantic.
 """
@@ -50,3 +50,10 @@ class CueSounds(StrEnum):
     """Holds have no words: a soft chime starts and ends each one; the way in is still spoken."""
     no_chimes = "no-chimes"
     """The voice alone: no bells at all."""
+
+
+BED_NAMES = ("rain", "ocean", "none")
+"""Generated beds, and 'none' to switch a bed off."""
+
+AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".m4a")
+"""Sound-bed files matcast decodes with ffmpeg."""

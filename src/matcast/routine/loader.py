@@ -21,9 +21,9 @@ from pydantic import BaseModel, ValidationError
 
 from matcast.errors import Problem, RoutineError
 from matcast.library import LIBRARY_CONFIG
+from matcast.routine.enums import AUDIO_SUFFIXES, BED_NAMES
 from matcast.routine.library_config import LibraryConfig
 from matcast.routine.model import (
-    BED_NAMES,
     PLACEHOLDER,
     SIDE_PLACEHOLDERS,
     SLUG_PATTERN,
@@ -471,10 +471,6 @@ def _cover_path(routine_path: Path, name: str, doc: YamlDoc) -> tuple[Path | Non
     if image_mime(head) is None:
         return None, doc.problem(("cover",), f"cover {name!r} is not a PNG or JPEG image")
     return candidate, None
-
-
-AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".m4a")
-"""Sound-bed files matcast decodes with ffmpeg."""
 
 
 def bed_file(base: Path, sound: Sound | None, doc: YamlDoc, key: KeyPath = ("sound", "bed")

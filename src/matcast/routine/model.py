@@ -231,8 +231,6 @@ class VoiceChoice(_Strict):
     """Words per minute."""
 
 
-BED_NAMES = ("rain", "ocean", "none")
-"""Generated beds, and 'none' to switch a bed off."""
 
 
 class Sound(_Strict):
