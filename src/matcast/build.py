@@ -111,6 +111,17 @@ class Builder:
         voice, rate = self._checked[choice]
         return engine, voice, rate
 
+    def prepare(self, loaded: LoadedRoutine) -> None:
+        """Refuse now what :meth:`build` would refuse only after speaking every line: an unknown
+        engine or voice, a rate out of range, a bed file that cannot be decoded or looped."""
+        self.voice_for(loaded)
+        bed = choose_bed(self.options.bed, self.options.bed_level, loaded)
+        if bed is not None and bed.kind == "file":
+            from matcast.audio.bed import load_bed
+
+            assert bed.path is not None
+            load_bed(bed.path, 0)
+
     def close(self) -> None:
         for engine in self._engines.values():
             engine.close()

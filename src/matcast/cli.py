@@ -12,13 +12,15 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from matcast import bounds
+from matcast import cli_checks as checks
 from matcast.cues import CueScript, EventKind
 from matcast.errors import MatcastError, Problem, RoutineError, UsageError
-from matcast.library import default_library, resolve_routine, routine_paths
+from matcast.library import default_library, no_routines, resolve_routine, routine_paths
 from matcast.routine.enums import CueSounds, Level, Pace, Style
 
 if TYPE_CHECKING:
@@ -42,18 +44,40 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class SchemaKind(StrEnum):
+    routine = "routine"
+    pose = "pose"
+    library = "library"
+
+
+def _choice(flag: str, kind: type[StrEnum], default: StrEnum | None = None) -> dict[str, Any]:
+    """The typer settings of an option taking one of ``kind``'s values: our parser, so that a bad
+    value gets our wording (the help lists the values)."""
+    return {"parser": checks.one_of(flag, kind, default), "metavar": flag.strip("-").upper()}
+
+
 LibraryOpt = Annotated[Path | None, typer.Option(
-    "--library", help="Routine library folder (default: $MATCAST_LIBRARY or ./routines).")]
+    "--library", parser=checks.path("--library"), metavar="DIR",
+    help="Routine library folder (default: $MATCAST_LIBRARY or ./routines).")]
 MinutesOpt = Annotated[float | None, typer.Option(
-    "--minutes", "-m", help="Fit the session to this many minutes (±2%).")]
+    "--minutes", "-m", parser=checks.MINUTES, metavar="MINUTES",
+    help=f"Fit the session to this many minutes (±2%): {bounds.minutes_range(False)}; "
+         "default: the routine's own length.")]
 StyleOpt = Annotated[Style | None, typer.Option(
-    "--style", help="hold: long slow holds; flow: one breath per movement.")]
-LevelOpt = Annotated[Level, typer.Option("--level", help="Picks pose variations.")]
-PaceOpt = Annotated[Pace, typer.Option("--pace", help="Speed of breaths and pauses.")]
+    "--style", **_choice("--style", Style),
+    help="hold (long slow holds) or flow (one breath per movement); default: the routine's "
+         "first style.")]
+LevelOpt = Annotated[Level, typer.Option(
+    "--level", **_choice("--level", Level, Level.all),
+    help="gentle, beginner, all or advanced: picks pose variations.")]
+PaceOpt = Annotated[Pace, typer.Option(
+    "--pace", **_choice("--pace", Pace, Pace.medium),
+    help="slow, medium or fast: the speed of breaths and pauses.")]
 AllowLongOpt = Annotated[bool, typer.Option(
     "--allow-long", help="Allow sessions over 4 hours (up to 12).")]
 CuesOpt = Annotated[CueSounds | None, typer.Option(
-    "--cues", help="voice-and-chimes (default), chimes-in-holds, or no-chimes.")]
+    "--cues", **_choice("--cues", CueSounds),
+    help="voice-and-chimes (default), chimes-in-holds, or no-chimes.")]
 
 
 def _options(minutes: float | None, style: Style | None, level: Level, pace: Pace,
@@ -96,7 +120,9 @@ def compile_cmd(
     style: StyleOpt = None,
     level: LevelOpt = Level.all,
     pace: PaceOpt = Pace.medium,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    fmt: Annotated[OutputFormat, typer.Option(
+        "--format", "-f", **_choice("--format", OutputFormat, OutputFormat.table),
+        help="table or json.")] = OutputFormat.table,
     cues: CuesOpt = None,
     allow_long: AllowLongOpt = False,
     library: LibraryOpt = None,
@@ -126,7 +152,8 @@ def validate(
     for path in paths:
         targets = _validation_targets(path)
         if not targets:
-            problems.append(Problem(path, None, None, "", "no such file or folder"))
+            problems.append(Problem(path, None, None, "", "no routine, pose or library files in "
+                                    "this folder" if path.is_dir() else "no such file or folder"))
         for target, is_pose in targets:
             checked += 1
             try:
@@ -168,7 +195,10 @@ def list_cmd(library: LibraryOpt = None) -> None:
     from matcast.routine.loader import load_routine
 
     folder = library or default_library()
-    for path in routine_paths(folder):
+    paths = routine_paths(folder)
+    if not paths:
+        raise no_routines(folder)
+    for path in paths:
         try:
             loaded = load_routine(path)
         except RoutineError as exc:
@@ -184,15 +214,15 @@ def list_cmd(library: LibraryOpt = None) -> None:
 
 @app.command()
 def schema(
-    kind: Annotated[str, typer.Argument(help="routine, pose or library")] = "routine",
+    kind: Annotated[SchemaKind, typer.Argument(
+        parser=checks.one_of("KIND", SchemaKind, SchemaKind.routine), metavar="KIND",
+        show_default=False,
+        help="routine, pose or library (default: routine).")] = SchemaKind.routine,
 ) -> None:
     """Print the JSON Schema of routine, pose or library files (also shipped in schema/)."""
-    from matcast.routine.schema import SCHEMA_FILES, schema_text
+    from matcast.routine.schema import schema_text
 
-    name = f"{kind}.schema.json"
-    if name not in SCHEMA_FILES:
-        raise typer.BadParameter("expected 'routine', 'pose' or 'library'", param_hint="KIND")
-    typer.echo(schema_text(name), nl=False)
+    typer.echo(schema_text(f"{kind.value}.schema.json"), nl=False)
 
 
 @app.command()
@@ -203,32 +233,48 @@ def build(
     build_all: Annotated[bool, typer.Option(
         "--all", help="Build every routine and variant of the library, and publish it.")
     ] = False,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path(
-        "audio_out"),
+    out_dir: Annotated[Path, typer.Option(
+        "--out", "-o", parser=checks.path("-o"), metavar="DIR", help="Output folder.")
+    ] = Path("audio_out"),
     voice: Annotated[str | None, typer.Option(
-        "--voice", help="Voice id (see: matcast voices).")] = None,
+        "--voice", parser=checks.voice, metavar="ID",
+        help="Voice id or, for piper, a .onnx voice file (see: matcast voices).")] = None,
     rate: Annotated[int | None, typer.Option(
-        "--rate", help="Speaking rate in words per minute.")] = None,
+        "--rate", parser=checks.RATE, metavar="WPM",
+        help=f"Speaking rate in words per minute, {bounds.RATE_MIN} to {bounds.RATE_MAX} "
+             f"(default: the routine's or library's, else {bounds.DEFAULT_RATE}).")] = None,
     minutes: MinutesOpt = None,
     style: StyleOpt = None,
     level: LevelOpt = Level.all,
     pace: PaceOpt = Pace.medium,
     cache_dir: Annotated[Path | None, typer.Option(
-        "--cache-dir", help="Utterance cache folder (default: the user cache folder).")] = None,
-    bitrate: Annotated[str, typer.Option("--bitrate", help="MP3 bit rate, e.g. 96k.")] = "96k",
+        "--cache-dir", parser=checks.path("--cache-dir"), metavar="DIR",
+        help="Utterance cache folder (default: $MATCAST_CACHE_DIR/utterances, else the user "
+             "cache folder).")] = None,
+    bitrate: Annotated[str, typer.Option(
+        "--bitrate", parser=checks.bitrate, metavar="RATE",
+        help=f"MP3 bit rate: one of {', '.join(f'{b}k' for b in bounds.MP3_BITRATES)}.")
+    ] = bounds.DEFAULT_BITRATE,
     stereo: Annotated[bool, typer.Option("--stereo", help="Two channels instead of one.")
                       ] = False,
     engine: Annotated[str | None, typer.Option(
-        "--engine", help="Speech engine: pyttsx3 or piper (default: the routine's choice, "
-        "else pyttsx3).")] = None,
+        "--engine", parser=checks.engine, metavar="ENGINE",
+        help="Speech engine, pyttsx3 or piper (default: the routine's or library's choice, "
+             "else pyttsx3).")
+    ] = None,
     bed: Annotated[str | None, typer.Option(
-        "--bed", help="Background bed: rain, ocean, none, or a WAV/MP3 file.")] = None,
+        "--bed", parser=checks.bed, metavar="BED",
+        help="Background bed: rain, ocean, none, or a WAV, MP3, FLAC, OGG or M4A file "
+             "(default: the routine's or library's, else none).")] = None,
     bed_level: Annotated[float | None, typer.Option(
-        "--bed-level", help="Bed level in dB relative to the default (e.g. -6).")] = None,
+        "--bed-level", parser=checks.BED_LEVEL, metavar="DB",
+        help=f"Bed level in dB relative to the usual level, {bounds.BED_LEVEL_MIN} to "
+             f"{bounds.BED_LEVEL_MAX} (default: the routine's or library's, else 0).")] = None,
     cues: CuesOpt = None,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", help="With --all: episodes built at once (default: the cores).")
-    ] = None,
+        "--jobs", "-j", parser=checks.JOBS, metavar="N",
+        help=f"With --all: episodes built at once, 1 to {bounds.JOBS_MAX} (default: the "
+             "number of cores).")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="With --all: rebuild every episode, changed or not.")] = False,
     base_url: Annotated[str | None, typer.Option(
@@ -244,7 +290,6 @@ def build(
     With --all, build every routine and variant of the library in parallel (only what changed),
     then write show notes, index.html and feed.xml.
     """
-    _check_bitrate(bitrate)
     sound = {"bed": bed, "bed_level": bed_level, "cues": cues}
     if build_all:
         if minutes is not None or style is not None or level is not Level.all or (
@@ -287,18 +332,36 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
                                  bed_level=bed_level)
     progress = reporter(quiet)
     try:
-        with folder_lock(out_dir, _waiting(out_dir, quiet)), Builder(
-                build_options, progress) as builder:
+        with Builder(build_options, progress) as builder:
+            # Everything that can be refused is, before the first file is written.
             for routine in loaded:
-                result = builder.build(routine, options)
-                progress.finish()
-                if not quiet:
-                    typer.echo(f"{result.mp3}  {clock(round(result.duration_seconds * 44_100))}"
-                               f"  {result.mp3_bytes / 1e6:.1f} MB  "
-                               f"({result.speech.rendered} lines spoken, "
-                               f"{result.speech.cached} from cache)")
+                builder.prepare(routine)
+            _check_cache(cache_dir)
+            checks.usable_folder(out_dir, "output folder", "-o")
+            with folder_lock(out_dir, _waiting(out_dir, quiet)):
+                for routine in loaded:
+                    result = builder.build(routine, options)
+                    progress.finish()
+                    if not quiet:
+                        typer.echo(f"{result.mp3}  "
+                                   f"{clock(round(result.duration_seconds * 44_100))}  "
+                                   f"{result.mp3_bytes / 1e6:.1f} MB  "
+                                   f"({result.speech.rendered} lines spoken, "
+                                   f"{result.speech.cached} from cache)")
     finally:
         progress.finish()
+
+
+def _check_cache(cache_dir: Path | None) -> None:
+    """The speech cache folder can be written in (created if need be)."""
+    if cache_dir is not None:
+        checks.usable_folder(cache_dir, "speech cache folder", "--cache-dir")
+        return
+    from matcast.voice.cache import CACHE_DIR_ENV, default_cache_dir
+
+    source = f"${CACHE_DIR_ENV}" if os.environ.get(CACHE_DIR_ENV) else None
+    checks.usable_folder(default_cache_dir(), "speech cache folder", source,
+                         default_hint="choose another with --cache-dir DIR")
 
 
 def _build_library(library: Path, out_dir: Path, engine: str | None, voice: str | None,
@@ -306,12 +369,13 @@ def _build_library(library: Path, out_dir: Path, engine: str | None, voice: str 
                    jobs: int, force: bool, base_url: str | None, quiet: bool,
                    allow_long: bool, sound: dict[str, object]) -> int:
     """Build and publish a library; the exit code is 1 if any episode failed."""
-    from matcast.atomic import check_writable
     from matcast.lock import folder_lock
 
-    if not library.is_dir():
-        raise UsageError(f"no routine library at {library}")
-    check_writable(out_dir)
+    if not routine_paths(library):  # a missing library, or a file, is refused there
+        raise no_routines(library)
+    if cache_dir is not None:
+        _check_cache(cache_dir)
+    checks.usable_folder(out_dir, "output folder", "-o")
     with folder_lock(out_dir, _waiting(out_dir, quiet)):
         return _build_library_locked(library, out_dir, engine, voice, rate, cache_dir, bitrate,
                                      stereo, jobs, force, base_url, quiet, allow_long, sound)
@@ -346,6 +410,8 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
                     if sound["bed"] not in (None, "rain", "ocean", "none") else None},
                    sort_keys=True))
     plan = batch.plan(library, out_dir, manifest, settings, force)
+    if plan.todo and cache_dir is None:
+        _check_cache(None)  # only now: a rebuild with nothing to do never touches the cache
     outcomes = list(plan.outcomes)
     console = Console(stderr=True)
     bar = None
@@ -393,17 +459,15 @@ def _publish(library: Path, out_dir: Path, manifest: Manifest, plan: Plan,
     return f"published {names} in {out_dir}" + (f"; {result.note}" if result.note else "")
 
 
-def _check_bitrate(bitrate: str) -> None:
-    digits = bitrate.lower().removesuffix("k")
-    if not digits.isdigit() or not 32 <= int(digits) <= 320:
-        raise UsageError(f"--bitrate must be like 96k, from 32k to 320k; got {bitrate!r}")
-
-
 @app.command()
 def voices(
-    engine: Annotated[str, typer.Option("--engine", help="Speech engine.")] = "pyttsx3",
+    engine: Annotated[str, typer.Option(
+        "--engine", parser=checks.engine, metavar="ENGINE",
+        help="Speech engine: pyttsx3 or piper.")
+    ] = "pyttsx3",
     lang: Annotated[str | None, typer.Option(
-        "--lang", help="Only voices whose language starts with this, e.g. en.")] = None,
+        "--lang", metavar="LANG", help="Only voices whose language starts with this, e.g. en.")
+    ] = None,
 ) -> None:
     """List the voices of a speech engine: id, name, languages."""
     from matcast.voice.engine import get_engine
@@ -414,9 +478,15 @@ def voices(
         default = speech.default_voice()
     finally:
         speech.close()
+    if lang:
+        wanted = lang.strip().casefold().replace("_", "-")
+        found = [v for v in found if any(code.casefold().replace("_", "-").startswith(wanted)
+                                         for code in v.languages)]
+        if not found:
+            raise UsageError(f"--lang {lang}: no {engine} voice speaks a language starting "
+                             f"with {lang!r}\n    hint: run `matcast voices --engine {engine}` "
+                             "to see every voice and its languages")
     for v in found:
-        if lang and not any(code.startswith(lang) for code in v.languages):
-            continue
         mark = " (default)" if v.id == default else ""
         typer.echo(f"{v.id:<24} {v.name:<32} {', '.join(v.languages)}{mark}")
 

@@ -1,0 +1,215 @@
+"""Checking command-line values before any work: numbers in bounds, accepted words, usable paths.
+
+The parsers are handed to typer (``parser=``) and run while the command line is read, so a bad
+value stops the command before it loads a routine, starts an engine or writes a file. They raise
+:class:`~matcast.errors.UsageError` in matcast's own words (the option, what was wrong, what is
+accepted), which the CLI prints like every other error: exit code 2, no traceback. The folder
+checks run in the command once everything else is known to be good, and create the folder.
+"""
+
+from __future__ import annotations
+
+import difflib
+import errno
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import TypeVar
+
+from matcast import bounds
+from matcast.errors import MatcastError, OutputError, UsageError
+from matcast.routine.enums import AUDIO_SUFFIXES, BED_NAMES
+
+E = TypeVar("E", bound=Enum)
+
+_DISK_FAILURES = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT})
+"""Errors of a failing disk rather than of a badly chosen folder: exit code 1, not 2."""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A number an option accepts: its range, in the words the error and the help use."""
+
+    option: str
+    low: float
+    high: float
+    rule: str
+    """What is accepted, e.g. "a whole number of words per minute from 80 to 400"."""
+    whole: bool = False
+
+    def __call__(self, raw: str) -> float:
+        text = raw.strip()
+        try:
+            value = int(text) if self.whole else float(text)
+        except ValueError:
+            raise self.refuse(repr(raw)) from None
+        if not (math.isfinite(value) and self.low <= value <= self.high):
+            raise self.refuse(text)
+        return value
+
+    def refuse(self, shown: str) -> UsageError:
+        return UsageError(f"{self.option} must be {self.rule}; got {shown}")
+
+
+RATE = Bound("--rate", bounds.RATE_MIN, bounds.RATE_MAX, whole=True,
+             rule=f"a whole number of words per minute from {bounds.RATE_MIN} to "
+                  f"{bounds.RATE_MAX} (default: {bounds.DEFAULT_RATE})")
+MINUTES = Bound("--minutes", bounds.MIN_MINUTES, bounds.LONG_MAX_MINUTES,
+                rule=bounds.minutes_range(allow_long=False))
+BED_LEVEL = Bound("--bed-level", bounds.BED_LEVEL_MIN, bounds.BED_LEVEL_MAX,
+                  rule=f"a level in dB from {bounds.BED_LEVEL_MIN:g} to "
+                       f"{bounds.BED_LEVEL_MAX:g} (default: 0, the bed's usual level)")
+JOBS = Bound("--jobs", 1, bounds.JOBS_MAX, whole=True,
+             rule=f"a whole number of episodes from 1 to {bounds.JOBS_MAX} "
+                  "(default: the number of cores)")
+
+
+def words(values: list[str], last: str = "or") -> str:
+    """``a, b or c``."""
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} {last} {values[-1]}"
+
+
+def _choice_error(option: str, raw: str, accepted: list[str], default: str | None = None
+                  ) -> UsageError:
+    rule = words(accepted) if len(accepted) <= 2 else f"one of {', '.join(accepted)}"
+    close = difflib.get_close_matches(raw.casefold(), accepted, n=1, cutoff=0.6)
+    tail = f" (default: {default})" if default else ""
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return UsageError(f"{option} must be {rule}{tail}; got {raw!r}{hint}")
+
+
+def one_of(option: str, kind: type[E], default: E | None = None) -> Callable[[str], E]:
+    """A parser accepting the values of ``kind`` (in any case)."""
+    by_value = {str(member.value): member for member in kind}
+
+    def parse(raw: str) -> E:
+        member = by_value.get(raw.strip().casefold())
+        if member is None:
+            raise _choice_error(option, raw, list(by_value),
+                                str(default.value) if default is not None else None)
+        return member
+    return parse
+
+
+def bitrate(raw: str) -> str:
+    """An MP3 bit rate as ffmpeg takes it (``96k``); 96 and 96K are read as 96k."""
+    digits = raw.strip().lower().removesuffix("k")
+    if digits.isdigit() and int(digits) in bounds.MP3_BITRATES:
+        return f"{int(digits)}k"
+    accepted = ", ".join(f"{b}k" for b in bounds.MP3_BITRATES)
+    raise UsageError(f"--bitrate must be one of the MP3 bit rates {accepted} "
+                     f"(default: {bounds.DEFAULT_BITRATE}); got {raw!r}")
+
+
+def engine(raw: str) -> str:
+    """A registered speech engine's name."""
+    from matcast.voice.engine import engine_names
+
+    name = raw.strip()
+    if name not in engine_names():
+        raise _choice_error("--engine", raw, engine_names())
+    return name
+
+
+def path(option: str) -> Callable[[str], Path]:
+    """A parser for a path option: anything but blank (what the path must be is checked where it
+    is used, naming the path)."""
+    def parse(raw: str) -> Path:
+        if not raw.strip():
+            raise UsageError(f"{option} must name a path; got an empty value")
+        return Path(raw).expanduser()
+    return parse
+
+
+def voice(raw: str) -> str:
+    """A voice id or path: anything but blank (the engine checks the rest before any work)."""
+    if not raw.strip():
+        raise UsageError("--voice must name a voice (see: matcast voices); got an empty value")
+    return raw
+
+
+def bed(raw: str) -> str:
+    """rain, ocean, none, or an existing audio file (checked here, decoded before any work)."""
+    if raw in BED_NAMES:
+        return raw
+    kinds = words([s[1:].upper() for s in AUDIO_SUFFIXES])
+    accepted = f"rain, ocean, none, or a {kinds} file"
+    path = Path(raw).expanduser()
+    if path.suffix.lower() not in AUDIO_SUFFIXES and not path.exists():
+        close = difflib.get_close_matches(raw, BED_NAMES, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise UsageError(f"--bed must be {accepted}; got {raw!r}{hint}")
+    if not path.exists():
+        problem = "no such file"
+    elif path.is_dir():
+        problem = "it is a folder"
+    elif path.suffix.lower() not in AUDIO_SUFFIXES:
+        problem = f"not a {kinds} file"
+    elif not os.access(path, os.R_OK):
+        problem = "the file cannot be read (permission denied)"
+    else:
+        return str(path)
+    raise UsageError(f"--bed {raw}: {problem}; --bed takes {accepted}")
+
+
+# --- folders -------------------------------------------------------------------------------------
+
+
+def usable_folder(path: Path, what: str, option: str | None, default_hint: str = "") -> None:
+    """Make sure ``path`` is a folder matcast can write in, creating it if needed.
+
+    ``what`` names the folder for the user ("output folder"); ``option`` is the option that chose
+    it, or None when it is a default (its failure is then the machine's, exit code 1, and
+    ``default_hint`` says how to choose another). A path that is, or runs through, a file, or that
+    cannot be created or written for any reason but a failing disk, is a bad option: exit 2.
+    """
+    named = f"the {what} {path}" + (f" ({option})" if option else "")
+    blocker = _file_in_the_way(path)
+    if blocker is not None:
+        where = "is a file" if blocker == path else f"cannot be made: {blocker} is a file"
+        raise _folder_error(f"{named} {where}, not a folder", option, default_hint, None)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _folder_error(f"cannot create {named}: {_reason(exc, path)}", option,
+                            default_hint, exc) from None
+    probe = path / f".matcast-probe.{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise _folder_error(f"cannot write in {named}: {_reason(exc, path)}", option,
+                            default_hint, exc) from None
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """``path`` or the nearest existing folder above it, if that is not a folder."""
+    for candidate in (path, *path.parents):
+        if os.path.lexists(candidate):
+            return None if candidate.is_dir() else candidate
+    return None
+
+
+def _reason(exc: OSError, path: Path) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.EROFS:
+        return "the file system is read-only"
+    if exc.errno == errno.ENOENT:
+        # The folders above exist (else _file_in_the_way or mkdir's parents would say), so the
+        # file system itself refuses new entries, as /proc and /sys do.
+        parent = next((p for p in path.parents if p.is_dir()), path.parent)
+        return f"{parent} does not accept new folders"
+    return exc.strerror or str(exc)
+
+
+def _folder_error(message: str, option: str | None, default_hint: str,
+                  exc: OSError | None) -> MatcastError:
+    if exc is not None and exc.errno in _DISK_FAILURES:
+        return OutputError(message)
+    if option is None:
+        return OutputError(message + (f"\n    hint: {default_hint}" if default_hint else ""))
+    return UsageError(message + "; choose another folder")
