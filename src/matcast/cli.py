@@ -10,14 +10,37 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from matcast import bounds
 from matcast import cli_checks as checks
+from matcast.bounds import DEFAULT_BITRATE
+from matcast.cli_options import (
+    AllowLongOpt,
+    BedLevelOpt,
+    BedOpt,
+    BitrateOpt,
+    CacheDirOpt,
+    CuesOpt,
+    EngineOpt,
+    FormatOpt,
+    JobsOpt,
+    LangOpt,
+    LevelOpt,
+    LibraryOpt,
+    MinutesOpt,
+    OutOpt,
+    OutputFormat,
+    PaceOpt,
+    RateOpt,
+    SchemaKind,
+    SchemaKindArg,
+    StyleOpt,
+    VoiceOpt,
+    VoicesEngineOpt,
+)
 from matcast.cues import CueScript, EventKind
 from matcast.errors import MatcastError, Problem, RoutineError, UsageError
 from matcast.library import default_library, no_routines, resolve_routine, routine_paths
@@ -37,47 +60,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-class SchemaKind(StrEnum):
-    routine = "routine"
-    pose = "pose"
-    library = "library"
-
-
-def _choice(flag: str, kind: type[StrEnum], default: StrEnum | None = None) -> dict[str, Any]:
-    """The typer settings of an option taking one of ``kind``'s values: our parser, so that a bad
-    value gets our wording (the help lists the values)."""
-    return {"parser": checks.one_of(flag, kind, default), "metavar": flag.strip("-").upper()}
-
-
-LibraryOpt = Annotated[Path | None, typer.Option(
-    "--library", parser=checks.path("--library"), metavar="DIR",
-    help="Routine library folder (default: $MATCAST_LIBRARY or ./routines).")]
-MinutesOpt = Annotated[float | None, typer.Option(
-    "--minutes", "-m", parser=checks.MINUTES, metavar="MINUTES",
-    help=f"Fit the session to this many minutes (±2%): {bounds.minutes_range(False)}; "
-         "default: the routine's own length.")]
-StyleOpt = Annotated[Style | None, typer.Option(
-    "--style", **_choice("--style", Style),
-    help="hold (long slow holds) or flow (one breath per movement); default: the routine's "
-         "first style.")]
-LevelOpt = Annotated[Level, typer.Option(
-    "--level", **_choice("--level", Level, Level.all),
-    help="gentle, beginner, all or advanced: picks pose variations.")]
-PaceOpt = Annotated[Pace, typer.Option(
-    "--pace", **_choice("--pace", Pace, Pace.medium),
-    help="slow, medium or fast: the speed of breaths and pauses.")]
-AllowLongOpt = Annotated[bool, typer.Option(
-    "--allow-long", help="Allow sessions over 4 hours (up to 12).")]
-CuesOpt = Annotated[CueSounds | None, typer.Option(
-    "--cues", **_choice("--cues", CueSounds),
-    help="voice-and-chimes (default), chimes-in-holds, or no-chimes.")]
 
 
 def _options(minutes: float | None, style: Style | None, level: Level, pace: Pace,
@@ -120,9 +102,7 @@ def compile_cmd(
     style: StyleOpt = None,
     level: LevelOpt = Level.all,
     pace: PaceOpt = Pace.medium,
-    fmt: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", **_choice("--format", OutputFormat, OutputFormat.table),
-        help="table or json.")] = OutputFormat.table,
+    fmt: FormatOpt = OutputFormat.table,
     cues: CuesOpt = None,
     allow_long: AllowLongOpt = False,
     library: LibraryOpt = None,
@@ -214,10 +194,7 @@ def list_cmd(library: LibraryOpt = None) -> None:
 
 @app.command()
 def schema(
-    kind: Annotated[SchemaKind, typer.Argument(
-        parser=checks.one_of("KIND", SchemaKind, SchemaKind.routine), metavar="KIND",
-        show_default=False,
-        help="routine, pose or library (default: routine).")] = SchemaKind.routine,
+    kind: SchemaKindArg = SchemaKind.routine,
 ) -> None:
     """Print the JSON Schema of routine, pose or library files (also shipped in schema/)."""
     from matcast.routine.schema import schema_text
@@ -233,48 +210,22 @@ def build(
     build_all: Annotated[bool, typer.Option(
         "--all", help="Build every routine and variant of the library, and publish it.")
     ] = False,
-    out_dir: Annotated[Path, typer.Option(
-        "--out", "-o", parser=checks.path("-o"), metavar="DIR", help="Output folder.")
-    ] = Path("audio_out"),
-    voice: Annotated[str | None, typer.Option(
-        "--voice", parser=checks.voice, metavar="ID",
-        help="Voice id or, for piper, a .onnx voice file (see: matcast voices).")] = None,
-    rate: Annotated[int | None, typer.Option(
-        "--rate", parser=checks.RATE, metavar="WPM",
-        help=f"Speaking rate in words per minute, {bounds.RATE_MIN} to {bounds.RATE_MAX} "
-             f"(default: the routine's or library's, else {bounds.DEFAULT_RATE}).")] = None,
+    out_dir: OutOpt = Path("audio_out"),
+    voice: VoiceOpt = None,
+    rate: RateOpt = None,
     minutes: MinutesOpt = None,
     style: StyleOpt = None,
     level: LevelOpt = Level.all,
     pace: PaceOpt = Pace.medium,
-    cache_dir: Annotated[Path | None, typer.Option(
-        "--cache-dir", parser=checks.path("--cache-dir"), metavar="DIR",
-        help="Utterance cache folder (default: $MATCAST_CACHE_DIR/utterances, else the user "
-             "cache folder).")] = None,
-    bitrate: Annotated[str, typer.Option(
-        "--bitrate", parser=checks.bitrate, metavar="RATE",
-        help=f"MP3 bit rate: one of {', '.join(f'{b}k' for b in bounds.MP3_BITRATES)}.")
-    ] = bounds.DEFAULT_BITRATE,
+    cache_dir: CacheDirOpt = None,
+    bitrate: BitrateOpt = DEFAULT_BITRATE,
     stereo: Annotated[bool, typer.Option("--stereo", help="Two channels instead of one.")
                       ] = False,
-    engine: Annotated[str | None, typer.Option(
-        "--engine", parser=checks.engine, metavar="ENGINE",
-        help="Speech engine, pyttsx3 or piper (default: the routine's or library's choice, "
-             "else pyttsx3).")
-    ] = None,
-    bed: Annotated[str | None, typer.Option(
-        "--bed", parser=checks.bed, metavar="BED",
-        help="Background bed: rain, ocean, none, or a WAV, MP3, FLAC, OGG or M4A file "
-             "(default: the routine's or library's, else none).")] = None,
-    bed_level: Annotated[float | None, typer.Option(
-        "--bed-level", parser=checks.BED_LEVEL, metavar="DB",
-        help=f"Bed level in dB relative to the usual level, {bounds.BED_LEVEL_MIN} to "
-             f"{bounds.BED_LEVEL_MAX} (default: the routine's or library's, else 0).")] = None,
+    engine: EngineOpt = None,
+    bed: BedOpt = None,
+    bed_level: BedLevelOpt = None,
     cues: CuesOpt = None,
-    jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", parser=checks.JOBS, metavar="N",
-        help=f"With --all: episodes built at once, 1 to {bounds.JOBS_MAX} (default: the "
-             "number of cores).")] = None,
+    jobs: JobsOpt = None,
     force: Annotated[bool, typer.Option(
         "--force", help="With --all: rebuild every episode, changed or not.")] = False,
     base_url: Annotated[str | None, typer.Option(
@@ -336,7 +287,7 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
             # Everything that can be refused is, before the first file is written.
             for routine in loaded:
                 builder.prepare(routine)
-            _check_cache(cache_dir)
+            checks.cache_folder(cache_dir)
             checks.usable_folder(out_dir, "output folder", "-o")
             with folder_lock(out_dir, _waiting(out_dir, quiet)):
                 for routine in loaded:
@@ -352,18 +303,6 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
         progress.finish()
 
 
-def _check_cache(cache_dir: Path | None) -> None:
-    """The speech cache folder can be written in (created if need be)."""
-    if cache_dir is not None:
-        checks.usable_folder(cache_dir, "speech cache folder", "--cache-dir")
-        return
-    from matcast.voice.cache import CACHE_DIR_ENV, default_cache_dir
-
-    source = f"${CACHE_DIR_ENV}" if os.environ.get(CACHE_DIR_ENV) else None
-    checks.usable_folder(default_cache_dir(), "speech cache folder", source,
-                         default_hint="choose another with --cache-dir DIR")
-
-
 def _build_library(library: Path, out_dir: Path, engine: str | None, voice: str | None,
                    rate: int | None, cache_dir: Path | None, bitrate: str, stereo: bool,
                    jobs: int, force: bool, base_url: str | None, quiet: bool,
@@ -374,7 +313,7 @@ def _build_library(library: Path, out_dir: Path, engine: str | None, voice: str 
     if not routine_paths(library):  # a missing library, or a file, is refused there
         raise no_routines(library)
     if cache_dir is not None:
-        _check_cache(cache_dir)
+        checks.cache_folder(cache_dir)
     checks.usable_folder(out_dir, "output folder", "-o")
     with folder_lock(out_dir, _waiting(out_dir, quiet)):
         return _build_library_locked(library, out_dir, engine, voice, rate, cache_dir, bitrate,
@@ -411,7 +350,7 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
                    sort_keys=True))
     plan = batch.plan(library, out_dir, manifest, settings, force)
     if plan.todo and cache_dir is None:
-        _check_cache(None)  # only now: a rebuild with nothing to do never touches the cache
+        checks.cache_folder(None)  # only now: a rebuild with nothing to do never touches the cache
     outcomes = list(plan.outcomes)
     console = Console(stderr=True)
     bar = None
@@ -461,13 +400,8 @@ def _publish(library: Path, out_dir: Path, manifest: Manifest, plan: Plan,
 
 @app.command()
 def voices(
-    engine: Annotated[str, typer.Option(
-        "--engine", parser=checks.engine, metavar="ENGINE",
-        help="Speech engine: pyttsx3 or piper.")
-    ] = "pyttsx3",
-    lang: Annotated[str | None, typer.Option(
-        "--lang", metavar="LANG", help="Only voices whose language starts with this, e.g. en.")
-    ] = None,
+    engine: VoicesEngineOpt = "pyttsx3",
+    lang: LangOpt = None,
 ) -> None:
     """List the voices of a speech engine: id, name, languages."""
     from matcast.voice.engine import get_engine

@@ -185,6 +185,18 @@ def usable_folder(path: Path, what: str, option: str | None, default_hint: str =
                             default_hint, exc) from None
 
 
+def cache_folder(cache_dir: Path | None) -> None:
+    """The speech cache folder (``--cache-dir``, else the default) can be written in."""
+    if cache_dir is not None:
+        usable_folder(cache_dir, "speech cache folder", "--cache-dir")
+        return
+    from matcast.voice.cache import CACHE_DIR_ENV, default_cache_dir
+
+    source = f"${CACHE_DIR_ENV}" if os.environ.get(CACHE_DIR_ENV) else None
+    usable_folder(default_cache_dir(), "speech cache folder", source,
+                  default_hint="choose another with --cache-dir DIR")
+
+
 def _file_in_the_way(path: Path) -> Path | None:
     """``path`` or the nearest existing folder above it, if that is not a folder."""
     for candidate in (path, *path.parents):
