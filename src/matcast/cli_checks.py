@@ -1,10 +1,12 @@
 """Checking command-line values before any work: numbers in bounds, accepted words, usable paths.
 
 The parsers are handed to typer (``parser=``) and run while the command line is read, so a bad
-value stops the command before it loads a routine, starts an engine or writes a file. They raise
-:class:`~matcast.errors.UsageError` in matcast's own words (the option, what was wrong, what is
-accepted), which the CLI prints like every other error: exit code 2, no traceback. The folder
-checks run in the command once everything else is known to be good, and create the folder.
+value stops the command before it loads a routine, starts an engine or writes a file. (Typer
+passes an option's default through its parser too, so each takes a typed default as well as
+text.) They raise :class:`~matcast.errors.UsageError` in matcast's own words (the option, what
+was wrong, what is accepted), which the CLI prints like every other error: exit code 2, no
+traceback. The folder checks run in the command once everything else is known to be good, and
+create the folder.
 """
 
 from __future__ import annotations
@@ -40,12 +42,12 @@ class Bound:
     """What is accepted, e.g. "a whole number of words per minute from 80 to 400"."""
     whole: bool = False
 
-    def __call__(self, raw: str) -> float:
-        text = raw.strip()
+    def __call__(self, raw: object) -> float:
+        text = str(raw).strip()
         try:
             value = int(text) if self.whole else float(text)
         except ValueError:
-            raise self.refuse(repr(raw)) from None
+            raise self.refuse(repr(str(raw))) from None
         if not (math.isfinite(value) and self.low <= value <= self.high):
             raise self.refuse(text)
         return value
@@ -85,54 +87,58 @@ def one_of(option: str, kind: type[E], default: E | None = None) -> Callable[[st
     """A parser accepting the values of ``kind`` (in any case)."""
     by_value = {str(member.value): member for member in kind}
 
-    def parse(raw: str) -> E:
-        member = by_value.get(raw.strip().casefold())
+    def parse(raw: object) -> E:
+        text = str(raw)
+        member = by_value.get(text.strip().casefold())
         if member is None:
-            raise _choice_error(option, raw, list(by_value),
+            raise _choice_error(option, text, list(by_value),
                                 str(default.value) if default is not None else None)
         return member
     return parse
 
 
-def bitrate(raw: str) -> str:
+def bitrate(raw: object) -> str:
     """An MP3 bit rate as ffmpeg takes it (``96k``); 96 and 96K are read as 96k."""
-    digits = raw.strip().lower().removesuffix("k")
+    digits = str(raw).strip().lower().removesuffix("k")
     if digits.isdigit() and int(digits) in bounds.MP3_BITRATES:
         return f"{int(digits)}k"
     accepted = ", ".join(f"{b}k" for b in bounds.MP3_BITRATES)
     raise UsageError(f"--bitrate must be one of the MP3 bit rates {accepted} "
-                     f"(default: {bounds.DEFAULT_BITRATE}); got {raw!r}")
+                     f"(default: {bounds.DEFAULT_BITRATE}); got {str(raw)!r}")
 
 
-def engine(raw: str) -> str:
+def engine(raw: object) -> str:
     """A registered speech engine's name."""
     from matcast.voice.engine import engine_names
 
-    name = raw.strip()
+    name = str(raw).strip()
     if name not in engine_names():
-        raise _choice_error("--engine", raw, engine_names())
+        raise _choice_error("--engine", str(raw), engine_names())
     return name
 
 
 def path(option: str) -> Callable[[str], Path]:
     """A parser for a path option: anything but blank (what the path must be is checked where it
     is used, naming the path)."""
-    def parse(raw: str) -> Path:
-        if not raw.strip():
+    def parse(raw: object) -> Path:
+        if isinstance(raw, Path):
+            return raw
+        if not str(raw).strip():
             raise UsageError(f"{option} must name a path; got an empty value")
-        return Path(raw).expanduser()
+        return Path(str(raw)).expanduser()
     return parse
 
 
-def voice(raw: str) -> str:
+def voice(raw: object) -> str:
     """A voice id or path: anything but blank (the engine checks the rest before any work)."""
-    if not raw.strip():
+    if not str(raw).strip():
         raise UsageError("--voice must name a voice (see: matcast voices); got an empty value")
-    return raw
+    return str(raw)
 
 
-def bed(raw: str) -> str:
+def bed(value: object) -> str:
     """rain, ocean, none, or an existing audio file (checked here, decoded before any work)."""
+    raw = str(value)
     if raw in BED_NAMES:
         return raw
     kinds = words([s[1:].upper() for s in AUDIO_SUFFIXES])
