@@ -11,6 +11,7 @@ processes may fill the cache at once.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -24,6 +25,7 @@ import numpy as np
 import platformdirs
 
 from matcast.cues import SAMPLE_RATE
+from matcast.errors import OutputError
 
 CACHE_DIR_ENV = "MATCAST_CACHE_DIR"
 """Environment variable replacing matcast's cache folder; utterances go in its ``utterances``
@@ -77,6 +79,8 @@ class UtteranceCache:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            raise self._failed("read", exc) from exc
         pcm = _read_entry(data)
         if pcm is None:
             # Another process may have replaced it with a good entry meanwhile; deleting that
@@ -91,9 +95,13 @@ class UtteranceCache:
         if samples.dtype != np.int16 or samples.ndim != 1:
             raise TypeError(f"expected 1-D int16 samples, got {samples.ndim}-D {samples.dtype}")
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = _entry(samples.astype("<i2", copy=False).tobytes())
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:16]}.", suffix=".tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:16]}.",
+                                            suffix=".tmp")
+        except OSError as exc:
+            raise self._failed("write to", exc) from exc
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -105,8 +113,16 @@ class UtteranceCache:
                 # reading (or has just written) the same key, i.e. the same clip: keep theirs.
                 if sys.platform != "win32" or not path.exists():
                     raise
+        except OSError as exc:
+            raise self._failed("write to", exc) from exc
         finally:
             tmp.unlink(missing_ok=True)
+
+    def _failed(self, doing: str, exc: OSError) -> OutputError:
+        reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        where = f" ({exc.filename})" if exc.filename else ""
+        return OutputError(f"cannot {doing} the speech cache folder {self.root}: {reason}{where}"
+                           "\n    hint: choose another cache folder with --cache-dir DIR")
 
 
 def _entry(pcm: bytes) -> bytes:
