@@ -287,8 +287,7 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
             # Everything that can be refused is, before the first file is written.
             for routine in loaded:
                 builder.prepare(routine)
-            checks.cache_folder(cache_dir)
-            checks.usable_folder(out_dir, "output folder", "-o")
+            checks.usable_folders(checks.cache_folder(cache_dir), checks.output_folder(out_dir))
             with folder_lock(out_dir, _waiting(out_dir, quiet)):
                 for routine in loaded:
                     result = builder.build(routine, options)
@@ -312,9 +311,10 @@ def _build_library(library: Path, out_dir: Path, engine: str | None, voice: str 
 
     if not routine_paths(library):  # a missing library, or a file, is refused there
         raise no_routines(library)
+    folders = [checks.output_folder(out_dir)]
     if cache_dir is not None:
-        checks.cache_folder(cache_dir)
-    checks.usable_folder(out_dir, "output folder", "-o")
+        folders.insert(0, checks.cache_folder(cache_dir))
+    checks.usable_folders(*folders)
     with folder_lock(out_dir, _waiting(out_dir, quiet)):
         return _build_library_locked(library, out_dir, engine, voice, rate, cache_dir, bitrate,
                                      stereo, jobs, force, base_url, quiet, allow_long, sound)
@@ -350,7 +350,8 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
                    sort_keys=True))
     plan = batch.plan(library, out_dir, manifest, settings, force)
     if plan.todo and cache_dir is None:
-        checks.cache_folder(None)  # only now: a rebuild with nothing to do never touches the cache
+        # Only now: a rebuild with nothing to do never touches the cache.
+        checks.usable_folders(checks.cache_folder(None))
     outcomes = list(plan.outcomes)
     console = Console(stderr=True)
     bar = None

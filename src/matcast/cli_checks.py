@@ -11,6 +11,7 @@ create the folder.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import errno
 import math
@@ -164,43 +165,86 @@ def bed(value: object) -> str:
 # --- folders -------------------------------------------------------------------------------------
 
 
-def usable_folder(path: Path, what: str, option: str | None, default_hint: str = "") -> None:
-    """Make sure ``path`` is a folder matcast can write in, creating it if needed.
+@dataclass(frozen=True)
+class Folder:
+    """A folder a command writes in, and how to name it in an error."""
 
-    ``what`` names the folder for the user ("output folder"); ``option`` is the option that chose
-    it, or None when it is a default (its failure is then the machine's, exit code 1, and
-    ``default_hint`` says how to choose another). A path that is, or runs through, a file, or that
-    cannot be created or written for any reason but a failing disk, is a bad option: exit 2.
+    path: Path
+    what: str
+    """What it is for the user, e.g. "output folder"."""
+    option: str | None
+    """The option (or variable) that chose it; None for a default, whose failure is then the
+    machine's (exit code 1) and ``default_hint`` says how to choose another."""
+    default_hint: str = ""
+
+    @property
+    def named(self) -> str:
+        return f"the {self.what} {self.path}" + (f" ({self.option})" if self.option else "")
+
+
+def usable_folders(*folders: Folder) -> None:
+    """Make sure each folder is one matcast can write in, creating it if needed; if one is not,
+    remove the folders this call created before raising (nothing is left behind).
+
+    A path that is, or runs through, a file, or that cannot be created or written in for any
+    reason but a failing disk, is a bad option: exit code 2.
     """
-    named = f"the {what} {path}" + (f" ({option})" if option else "")
-    blocker = _file_in_the_way(path)
-    if blocker is not None:
-        where = "is a file" if blocker == path else f"cannot be made: {blocker} is a file"
-        raise _folder_error(f"{named} {where}, not a folder", option, default_hint, None)
+    created: list[Path] = []
+    try:
+        for folder in folders:
+            blocker = _file_in_the_way(folder.path)
+            if blocker is not None:
+                where = ("is a file" if blocker == folder.path
+                         else f"cannot be made: {blocker} is a file")
+                raise _folder_error(f"{folder.named} {where}, not a folder", folder, None)
+        for folder in folders:
+            created += _make(folder)
+    except MatcastError:
+        for path in reversed(created):
+            with contextlib.suppress(OSError):
+                path.rmdir()
+        raise
+
+
+def _make(folder: Folder) -> list[Path]:
+    """Create ``folder`` and prove a file can be written in it; the folders it created."""
+    path = folder.path
+    missing = []
+    for candidate in (path, *path.parents):
+        if os.path.lexists(candidate):
+            break
+        missing.append(candidate)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _folder_error(f"cannot create {named}: {_reason(exc, path)}", option,
-                            default_hint, exc) from None
+        raise _folder_error(f"cannot create {folder.named}: {_reason(exc, path)}", folder,
+                            exc) from None
     probe = path / f".matcast-probe.{os.getpid()}"
     try:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise _folder_error(f"cannot write in {named}: {_reason(exc, path)}", option,
-                            default_hint, exc) from None
+        for made in missing:
+            with contextlib.suppress(OSError):
+                made.rmdir()
+        raise _folder_error(f"cannot write in {folder.named}: {_reason(exc, path)}", folder,
+                            exc) from None
+    return missing[::-1]
 
 
-def cache_folder(cache_dir: Path | None) -> None:
-    """The speech cache folder (``--cache-dir``, else the default) can be written in."""
+def output_folder(path: Path) -> Folder:
+    return Folder(path, "output folder", "-o")
+
+
+def cache_folder(cache_dir: Path | None) -> Folder:
+    """The speech cache folder: ``--cache-dir``, else $MATCAST_CACHE_DIR's, else the user's."""
     if cache_dir is not None:
-        usable_folder(cache_dir, "speech cache folder", "--cache-dir")
-        return
+        return Folder(cache_dir, "speech cache folder", "--cache-dir")
     from matcast.voice.cache import CACHE_DIR_ENV, default_cache_dir
 
     source = f"${CACHE_DIR_ENV}" if os.environ.get(CACHE_DIR_ENV) else None
-    usable_folder(default_cache_dir(), "speech cache folder", source,
-                  default_hint="choose another with --cache-dir DIR")
+    return Folder(default_cache_dir(), "speech cache folder", source,
+                  "choose another with --cache-dir DIR")
 
 
 def _file_in_the_way(path: Path) -> Path | None:
@@ -224,10 +268,10 @@ def _reason(exc: OSError, path: Path) -> str:
     return exc.strerror or str(exc)
 
 
-def _folder_error(message: str, option: str | None, default_hint: str,
-                  exc: OSError | None) -> MatcastError:
+def _folder_error(message: str, folder: Folder, exc: OSError | None) -> MatcastError:
     if exc is not None and exc.errno in _DISK_FAILURES:
         return OutputError(message)
-    if option is None:
-        return OutputError(message + (f"\n    hint: {default_hint}" if default_hint else ""))
+    if folder.option is None:
+        hint = folder.default_hint
+        return OutputError(message + (f"\n    hint: {hint}" if hint else ""))
     return UsageError(message + "; choose another folder")
