@@ -433,7 +433,9 @@ def voices(
 def main() -> None:
     """Entry point: run the app, turning MatcastError into a message and an exit code.
 
-    Usage errors (unknown option, bad choice) are reported by typer itself, with exit code 2.
+    Option values are read by matcast's own parsers (:mod:`matcast.cli_checks`), whose errors
+    arrive here; typer itself reports only an unknown option, a missing value or a value given
+    to a flag, also with exit code 2.
     """
     try:
         app()
