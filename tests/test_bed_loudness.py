@@ -14,10 +14,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
+from scipy import signal
 
 from matcast.audio import encoded
-from matcast.audio.ffmpeg import ffmpeg_exe
+from matcast.audio.ffmpeg import encode_mp3, ffmpeg_exe
+from matcast.audio.loudness import integrated_loudness
 from matcast.bounds import BED_LEVEL_MAX, BED_LEVEL_MIN
 from matcast.build import Builder, BuildOptions
 from matcast.routine.loader import load_routine
@@ -89,3 +92,25 @@ def test_the_encoded_file_is_corrected_where_coding_pushed_a_peak_over(
     assert "encoding again" in caplog.text
     assert peak <= aim + 0.1, (plain, peak)  # ebur128 and our meter oversample differently
     assert abs(lufs - plain[0]) <= 0.1 and abs(lufs + 16) <= 0.5
+
+
+def test_a_file_off_the_loudness_target_is_brought_back(tmp_path: Path) -> None:
+    """The other correction: an encoded file 1 LU quiet gets the gain it lacks."""
+    rng = np.random.default_rng(7)
+    t = np.arange(12 * 44_100) / 44_100
+    noise = signal.sosfilt(signal.butter(2, [300, 3000], "bandpass", fs=44_100, output="sos"),
+                           rng.standard_normal(t.size))
+    x = noise * (np.sin(2 * np.pi * 0.4 * t) > 0)  # bursts and silences, like speech
+    x *= 10 ** ((-17 - integrated_loudness(x, 44_100)) / 20)
+    pcm = np.round(x * 32767).astype(np.int16)
+    path = tmp_path / "quiet.mp3"
+    encode_mp3(pcm, 44_100, path)
+    assert ebur128(path)[0] < -16.6
+
+    def rewrite(samples: np.ndarray) -> None:
+        encode_mp3(samples, 44_100, path)
+
+    _, report = encoded.hold_levels(pcm, path, rewrite)
+    lufs, peak = ebur128(path)
+    assert abs(lufs + 16) <= encoded.LUFS_TOLERANCE + 0.05 and peak <= -1.0
+    assert abs(report.integrated_lufs - lufs) <= 0.1
