@@ -199,12 +199,13 @@ def test_ffmpeg_failures_exit_1_and_keep_previous_files(
     assert_intact(previous, built)
 
 
-def test_unwritable_output_folder_exits_1(built: Built, tmp_path: Path) -> None:
+def test_output_folder_under_a_file_exits_2(built: Built, tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     result = run("build", ROUTINE, "-o", str(blocker / "out"), "--cache-dir", str(built.cache))
-    assert result.returncode == 1
-    assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert f"{blocker} is a file, not a folder" in result.stderr
+    assert "Traceback" not in result.stderr and ".matcast.lock" not in result.stderr
 
 
 def test_full_disk_exits_1_and_keeps_previous_files(built: Built, tmp_path: Path) -> None:

@@ -112,6 +112,17 @@ class Builder:
         voice, rate = self._checked[choice]
         return engine, voice, rate
 
+    def prepare(self, loaded: LoadedRoutine) -> None:
+        """Refuse now what :meth:`build` would refuse only after speaking every line: an unknown
+        engine or voice, a rate out of range, a bed file that cannot be decoded or looped."""
+        self.voice_for(loaded)
+        bed = choose_bed(self.options.bed, self.options.bed_level, loaded)
+        if bed is not None and bed.kind == "file":
+            from matcast.audio.bed import load_bed
+
+            assert bed.path is not None
+            load_bed(bed.path, 0)
+
     def close(self) -> None:
         for engine in self._engines.values():
             engine.close()
@@ -176,10 +187,27 @@ class Builder:
                         self.progress.update(i + 1)
                 for future in written:
                     future.result()
-        loudness = LoudnessReport(loudness.integrated_lufs + codec_db,
-                                  loudness.true_peak_dbtp + codec_db)
+                measured = self._hold_mp3(episode, tmps) if bed is not None else None
+        loudness = measured or LoudnessReport(loudness.integrated_lufs + codec_db,
+                                              loudness.true_peak_dbtp + codec_db)
         return BuildResult(episode.slug, tuple(files), script.duration_seconds,
                            files[0].stat().st_size, stats, loudness, script)
+
+    def _hold_mp3(self, episode: Episode, tmps: list[Path]) -> LoudnessReport | None:
+        """Measure the MP3 just written and encode it again where coding pushed it over the
+        ceiling (a bed makes the encoder's overshoot larger than the margin left for it); its
+        measured levels, or None without an MP3 writer."""
+        from matcast.audio.encoded import hold_levels
+
+        index = next((i for i, w in enumerate(self.writers) if w.suffix == ".mp3"), None)
+        if index is None:
+            return None
+        writer, tmp = self.writers[index], tmps[index]
+
+        def rewrite(pcm: np.ndarray) -> None:
+            writer.write(replace(episode, pcm=pcm), tmp)
+
+        return hold_levels(episode.pcm, tmp, rewrite)[1]
 
     def _speak(self, loaded: LoadedRoutine, options: CompileOptions, engine: SpeechEngine,
                voice: str, rate: int) -> tuple[CueScript, dict[str, np.ndarray], SynthStats]:

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matcast.errors import UsageError
-from matcast.routine.loader import AUDIO_SUFFIXES, LoadedRoutine
-from matcast.routine.model import BED_NAMES, Sound, VoiceChoice
+from matcast.routine.enums import AUDIO_SUFFIXES, BED_NAMES
+from matcast.routine.loader import LoadedRoutine
+from matcast.routine.model import Sound, VoiceChoice
 from matcast.voice.engine import DEFAULT_ENGINE
 
 

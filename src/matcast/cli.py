@@ -16,10 +16,37 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from matcast import cli_checks as checks
+from matcast.bounds import DEFAULT_BITRATE
+from matcast.cli_options import (
+    AllowLongOpt,
+    BedLevelOpt,
+    BedOpt,
+    BitrateOpt,
+    CacheDirOpt,
+    CuesOpt,
+    EngineOpt,
+    FormatOpt,
+    GuidanceOpt,
+    JobsOpt,
+    LangOpt,
+    LevelOpt,
+    LibraryOpt,
+    MinutesOpt,
+    OutOpt,
+    OutputFormat,
+    PaceOpt,
+    RateOpt,
+    SchemaKind,
+    SchemaKindArg,
+    StyleOpt,
+    VoiceOpt,
+    VoicesEngineOpt,
+)
 from matcast.errors import MatcastError, RoutineError, UsageError
 from matcast.library import (
-    LOOKUP_ORDER,
     default_library,
+    no_routines,
     resolve_routine,
     routine_paths,
     shown_path,
@@ -45,31 +72,6 @@ app = typer.Typer(
     # typer 0.29 <bool> after every flag) and fold long error messages inside a box.
     rich_markup_mode=None,
 )
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-LibraryOpt = Annotated[Path | None, typer.Option(
-    "--library", metavar="DIR", help=f"Routine library folder. Looked up in this order: "
-    f"{LOOKUP_ORDER}.")]
-MinutesOpt = Annotated[float | None, typer.Option(
-    "--minutes", "-m", metavar="N", help="Fit the session to this many minutes (±2%).")]
-StyleOpt = Annotated[Style | None, typer.Option(
-    "--style", help="hold: long slow holds; flow: one breath per movement.")]
-LevelOpt = Annotated[Level, typer.Option(
-    "--level", help="gentle, beginner, all or advanced: alternatives, hold lengths, variations "
-    "and extra guidance (see the README's table of levels).")]
-PaceOpt = Annotated[Pace, typer.Option("--pace", help="Speed of breaths and pauses.")]
-AllowLongOpt = Annotated[bool, typer.Option(
-    "--allow-long", help="Allow sessions over 4 hours (up to 12).")]
-CuesOpt = Annotated[CueSounds | None, typer.Option(
-    "--cues", help="voice-and-chimes (default), chimes-in-holds, or no-chimes.")]
-GuidanceOpt = Annotated[Guidance, typer.Option(
-    "--guidance", help="How much is said: full; light (no tips or inhale prompts); quiet "
-    "(names, cautions, transitions and side switches only).")]
 
 
 def _options(minutes: float | None, style: Style | None, level: Level, pace: Pace,
@@ -116,9 +118,7 @@ def compile_cmd(
     style: StyleOpt = None,
     level: LevelOpt = Level.all,
     pace: PaceOpt = Pace.medium,
-    fmt: Annotated[OutputFormat, typer.Option(
-        "--format", "-f", help="A readable table, or the cue script as JSON.")
-    ] = OutputFormat.table,
+    fmt: FormatOpt = OutputFormat.table,
     cues: CuesOpt = None,
     guidance: GuidanceOpt = Guidance.full,
     allow_long: AllowLongOpt = False,
@@ -158,6 +158,11 @@ def validate(
     typer.echo(f"ok: {checked} file{'s' if checked != 1 else ''} valid")
 
 
+class LintFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 @app.command()
 def lint(
     targets: Annotated[list[str], typer.Argument(
@@ -166,14 +171,18 @@ def lint(
     minutes: MinutesOpt = None,
     style: StyleOpt = None,
     level: Annotated[Level | None, typer.Option(
-        "--level", help="gentle, beginner, all or advanced.")] = None,
-    pace: Annotated[Pace | None, typer.Option("--pace", help="Speed of breaths and pauses.")
-                    ] = None,
+        "--level", parser=checks.one_of("--level", Level), metavar="LEVEL",
+        help="gentle, beginner, all or advanced.")] = None,
+    pace: Annotated[Pace | None, typer.Option(
+        "--pace", parser=checks.one_of("--pace", Pace), metavar="PACE",
+        help="slow, medium or fast: the speed of breaths and pauses.")] = None,
     guidance: Annotated[Guidance | None, typer.Option(
-        "--guidance", help="full, light or quiet.")] = None,
+        "--guidance", parser=checks.one_of("--guidance", Guidance), metavar="GUIDANCE",
+        help="full, light or quiet.")] = None,
     cues: CuesOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT",
-                                     help="text or json.")] = "text",
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", parser=checks.one_of("--format", LintFormat, LintFormat.text),
+        metavar="FORMAT", help="text or json (default: text).")] = "text",
     library: LibraryOpt = None,
 ) -> None:
     """Compile and check sessions as a teacher would listen to them; exit 1 on any finding.
@@ -185,8 +194,7 @@ def lint(
     """
     from matcast.lint.command import run
 
-    if fmt not in ("text", "json"):
-        raise UsageError(f"--format must be text or json, got {fmt!r}")
+    fmt = str(fmt)
     given = (minutes, style, level, pace, guidance, cues)
     options = None if all(v is None for v in given) else _options(
         minutes, style, level or Level.all, pace or Pace.medium, False, cues,
@@ -206,6 +214,8 @@ def list_cmd(library: LibraryOpt = None) -> None:
 
     folder = library or default_library()
     paths = routine_paths(folder)
+    if not paths:
+        raise no_routines(folder)
     typer.echo(f"library {shown_path(folder)}: {len(paths)} routines")
     order: list[str] = []
     if (folder / LIBRARY_CONFIG).is_file():
@@ -238,16 +248,12 @@ def list_cmd(library: LibraryOpt = None) -> None:
 
 @app.command()
 def schema(
-    kind: Annotated[str, typer.Argument(
-        metavar="KIND", help="routine, pose or library")] = "routine",
+    kind: SchemaKindArg = SchemaKind.routine,
 ) -> None:
     """Print the JSON Schema of routine, pose or library files (also shipped in schema/)."""
-    from matcast.routine.schema import SCHEMA_FILES, schema_text
+    from matcast.routine.schema import schema_text
 
-    name = f"{kind}.schema.json"
-    if name not in SCHEMA_FILES:
-        raise typer.BadParameter("expected 'routine', 'pose' or 'library'", param_hint="KIND")
-    typer.echo(schema_text(name), nl=False)
+    typer.echo(schema_text(f"{kind.value}.schema.json"), nl=False)
 
 
 @app.command()
@@ -259,39 +265,23 @@ def build(
     build_all: Annotated[bool, typer.Option(
         "--all", help="Build every routine and variant of the library, and publish it.")
     ] = False,
-    out_dir: Annotated[Path, typer.Option(
-        "--out", "-o", metavar="DIR", help="Output folder.")] = Path("audio_out"),
-    voice: Annotated[str | None, typer.Option(
-        "--voice", metavar="ID", help="Voice id (see: matcast voices).")] = None,
-    rate: Annotated[int | None, typer.Option(
-        "--rate", metavar="WPM", help="Speaking rate in words per minute.")] = None,
+    out_dir: OutOpt = Path("audio_out"),
+    voice: VoiceOpt = None,
+    rate: RateOpt = None,
     minutes: MinutesOpt = None,
     style: StyleOpt = None,
     level: LevelOpt = Level.all,
     pace: PaceOpt = Pace.medium,
-    cache_dir: Annotated[Path | None, typer.Option(
-        "--cache-dir", metavar="DIR",
-        help="Utterance cache folder (default: the user cache folder).")] = None,
-    bitrate: Annotated[str, typer.Option(
-        "--bitrate", metavar="RATE", help="MP3 bit rate, e.g. 96k.")] = "96k",
+    cache_dir: CacheDirOpt = None,
+    bitrate: BitrateOpt = DEFAULT_BITRATE,
     stereo: Annotated[bool, typer.Option("--stereo", help="Two channels instead of one.")
                       ] = False,
-    engine: Annotated[str | None, typer.Option(
-        "--engine", metavar="NAME",
-        help="Speech engine: pyttsx3 or piper (default: the routine's choice, "
-        "else pyttsx3).")] = None,
-    bed: Annotated[str | None, typer.Option(
-        "--bed", metavar="BED",
-        help="Background bed: rain, ocean, none, or a WAV/MP3 file.")] = None,
-    bed_level: Annotated[float | None, typer.Option(
-        "--bed-level", metavar="DB",
-        help="Bed level in dB relative to the default (e.g. -6).")] = None,
+    engine: EngineOpt = None,
+    bed: BedOpt = None,
+    bed_level: BedLevelOpt = None,
     cues: CuesOpt = None,
     guidance: GuidanceOpt = Guidance.full,
-    jobs: Annotated[int | None, typer.Option(
-        "--jobs", "-j", metavar="N",
-        help="With --all: episodes built at once (default: the cores).")
-    ] = None,
+    jobs: JobsOpt = None,
     force: Annotated[bool, typer.Option(
         "--force", help="With --all: rebuild every episode, changed or not.")] = False,
     base_url: Annotated[str | None, typer.Option(
@@ -309,7 +299,6 @@ def build(
     then write show notes, index.html and feed.xml, and record the number and date of each newly
     published episode in the library's published.yaml (commit it with the routines).
     """
-    _check_bitrate(bitrate)
     _check_base_url(base_url)
     sound = {"bed": bed, "bed_level": bed_level, "cues": cues}
     if build_all:
@@ -356,20 +345,26 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
                                  bed_level=bed_level)
     progress = reporter(quiet)
     try:
-        with folder_lock(out_dir, _waiting(out_dir, quiet)), Builder(
-                build_options, progress) as builder:
+        with Builder(build_options, progress) as builder:
+            # Everything that can be refused is, before the first file is written.
             for routine in loaded:
-                result = builder.build(routine, options)
-                progress.finish()
-                if not quiet:
-                    typer.echo(f"{result.mp3}  {length(result.duration_seconds)}"
-                               f"  {result.mp3_bytes / 1e6:.1f} MB  "
-                               f"({result.speech.rendered} lines spoken, "
-                               f"{result.speech.cached} from cache; "
-                               f"routine {shown_path(routine.path)})")
-                # Coaching warnings show even with --quiet ("nothing but warnings and errors").
-                for line in build_warnings(routine, result.script):
-                    typer.echo(line, err=True)
+                builder.prepare(routine)
+            created = checks.usable_folders(checks.cache_folder(cache_dir),
+                                            checks.output_folder(out_dir))
+            with checks.removed_if_unused(created), folder_lock(out_dir, _waiting(out_dir, quiet)):
+                for routine in loaded:
+                    result = builder.build(routine, options)
+                    progress.finish()
+                    if not quiet:
+                        typer.echo(f"{result.mp3}  {length(result.duration_seconds)}"
+                                   f"  {result.mp3_bytes / 1e6:.1f} MB  "
+                                   f"({result.speech.rendered} lines spoken, "
+                                   f"{result.speech.cached} from cache; "
+                                   f"routine {shown_path(routine.path)})")
+                    # Coaching warnings show even with --quiet ("nothing but warnings and
+                    # errors").
+                    for line in build_warnings(routine, result.script):
+                        typer.echo(line, err=True)
     finally:
         progress.finish()
 
@@ -379,13 +374,15 @@ def _build_library(library: Path, out_dir: Path, engine: str | None, voice: str 
                    jobs: int, force: bool, base_url: str | None, quiet: bool,
                    allow_long: bool, sound: dict[str, object]) -> int:
     """Build and publish a library; the exit code is 1 if any episode failed."""
-    from matcast.atomic import check_writable
     from matcast.lock import folder_lock
 
-    if not library.is_dir():
-        raise UsageError(f"no routine library at {library}")
-    check_writable(out_dir)
-    with folder_lock(out_dir, _waiting(out_dir, quiet)):
+    if not routine_paths(library):  # a missing library, or a file, is refused there
+        raise no_routines(library)
+    folders = [checks.output_folder(out_dir)]
+    if cache_dir is not None:
+        folders.insert(0, checks.cache_folder(cache_dir))
+    created = checks.usable_folders(*folders)
+    with checks.removed_if_unused(created), folder_lock(out_dir, _waiting(out_dir, quiet)):
         return _build_library_locked(library, out_dir, engine, voice, rate, cache_dir, bitrate,
                                      stereo, jobs, force, base_url, quiet, allow_long, sound)
 
@@ -419,6 +416,12 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
                    sort_keys=True))
     plan = batch.plan(library, out_dir, manifest, settings, force,
                       manifest.config.get("order", []))
+    if plan.todo:
+        # Only now: a rebuild with nothing to do never touches the cache or starts an engine.
+        if cache_dir is None:
+            checks.usable_folders(checks.cache_folder(None))
+        checks.library_choices(library, [job.routine for job in plan.todo], engine, voice,
+                               rate, sound["bed"], sound["bed_level"])
     outcomes = list(plan.outcomes)
     bar = None
     if plan.todo and not quiet and sys.stderr.isatty():
@@ -471,12 +474,6 @@ def _publish(library: Path, out_dir: Path, manifest: Manifest, plan: Plan,
     return f"published {names} in {out_dir}" + (f"; {result.note}" if result.note else "")
 
 
-def _check_bitrate(bitrate: str) -> None:
-    digits = bitrate.lower().removesuffix("k")
-    if not digits.isdigit() or not 32 <= int(digits) <= 320:
-        raise UsageError(f"--bitrate must be like 96k, from 32k to 320k; got {bitrate!r}")
-
-
 def _check_base_url(url: str | None) -> None:
     from matcast.routine.links import url_problem
 
@@ -487,11 +484,8 @@ def _check_base_url(url: str | None) -> None:
 
 @app.command()
 def voices(
-    engine: Annotated[str, typer.Option(
-        "--engine", metavar="NAME", help="Speech engine: pyttsx3 or piper.")] = "pyttsx3",
-    lang: Annotated[str | None, typer.Option(
-        "--lang", metavar="CODE",
-        help="Only voices whose language starts with this, e.g. en.")] = None,
+    engine: VoicesEngineOpt = "pyttsx3",
+    lang: LangOpt = None,
 ) -> None:
     """List the voices of a speech engine: id, name, languages."""
     from matcast.voice.engine import get_engine
@@ -502,9 +496,15 @@ def voices(
         default = speech.default_voice()
     finally:
         speech.close()
+    if lang:
+        wanted = lang.strip().casefold().replace("_", "-")
+        found = [v for v in found if any(code.casefold().replace("_", "-").startswith(wanted)
+                                         for code in v.languages)]
+        if not found:
+            raise UsageError(f"--lang {lang}: no {engine} voice speaks a language starting "
+                             f"with {lang!r}\n    hint: run `matcast voices --engine {engine}` "
+                             "to see every voice and its languages")
     for v in found:
-        if lang and not any(code.startswith(lang) for code in v.languages):
-            continue
         mark = " (default)" if v.id == default else ""
         typer.echo(f"{v.id:<24} {v.name:<32} {', '.join(v.languages)}{mark}")
 
@@ -512,7 +512,9 @@ def voices(
 def main() -> None:
     """Entry point: run the app, turning MatcastError into a message and an exit code.
 
-    Usage errors (unknown option, bad choice) are reported by typer itself, with exit code 2.
+    Option values are read by matcast's own parsers (:mod:`matcast.cli_checks`), whose errors
+    arrive here; typer itself reports only an unknown option, a missing value or a value given
+    to a flag, also with exit code 2.
     """
     try:
         app()

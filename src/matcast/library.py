@@ -35,18 +35,31 @@ def default_library() -> Path:
     here = Path("routines")
     if here.is_dir() and any(here.glob("*.yaml")):
         return here
+    return shipped_library() or here
+
+
+def shipped_library() -> Path | None:
+    """The library that comes with matcast: the source checkout's, else the bundled one."""
     package = Path(__file__).resolve().parent
     for candidate in (package.parents[1] / "routines", package / "_routines"):
         if candidate.is_dir():
             return candidate
-    return here
+    return None
+
+
+def library_hint() -> str:
+    """Where routine libraries are, for a message about a folder that is not one."""
+    shipped = shipped_library()
+    return ("a library is a folder of routine .yaml files, with their poses in poses/; choose "
+            f"one with --library DIR or ${LIBRARY_ENV}"
+            + (f" (matcast's own is {shipped})" if shipped else ""))
 
 
 def routine_paths(library: Path) -> list[Path]:
     """Every routine file of a library folder, sorted by name."""
     if not library.is_dir():
-        raise UsageError(f"routine library {library} is not a folder "
-                         f"(set --library or ${LIBRARY_ENV})")
+        what = "is a file, not a folder" if library.exists() else "does not exist"
+        raise UsageError(f"the routine library {library} {what}\n    hint: {library_hint()}")
     return sorted(p for p in library.glob("*.yaml") if p.stem not in NOT_ROUTINES)
 
 
@@ -55,6 +68,10 @@ def in_library_order(paths: Sequence[Path], order: Sequence[str]) -> list[Path]:
     as it lists them, then the others by name."""
     rank = {name: i for i, name in enumerate(order)}
     return sorted(paths, key=lambda p: (rank.get(p.stem, len(rank)), p.name))
+def no_routines(library: Path) -> UsageError:
+    """The error for a library folder without a single routine file."""
+    return UsageError(f"the routine library {library} has no routines (no .yaml routine files "
+                      f"in it)\n    hint: {library_hint()}")
 
 
 def resolve_routine(name: str, library: Path | None = None) -> Path:
@@ -69,6 +86,9 @@ def resolve_routine(name: str, library: Path | None = None) -> Path:
     if path.is_file():
         return path
     known = [p.stem for p in routine_paths(library)]
+    if not known:
+        error = no_routines(library)
+        raise UsageError(f"no routine named {name!r}: {error}")
     close = difflib.get_close_matches(name, known, n=3)
     hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(known)}"
     raise UsageError(f"no routine named {name!r} in {library} ({hint})")

@@ -62,6 +62,10 @@ def _folder(path: Path, report: Report) -> None:
         for pose in sorted(path.glob("*.yaml")):
             _file(pose, path.parent, True, report)
         return
+    if not any(path.glob("*.yaml")) and not (path / POSES_DIR).is_dir():
+        report.add([Problem(path, None, None, "", "no routine, pose or library files in this "
+                            "folder")])
+        return
     routines: list[LoadedRoutine] = []
     for routine in routine_paths(path):
         loaded = _file(routine, path, False, report)

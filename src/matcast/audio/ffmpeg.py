@@ -125,11 +125,21 @@ def encode_mp3(
 
 def decode_pcm(path: Path, sample_rate: int = SAMPLE_RATE, channels: int = 1) -> np.ndarray:
     """Decode any audio file ffmpeg can read to int16: (n,) for mono, else (n, channels)."""
+    return _decode(path, sample_rate, channels, "s16")
+
+
+def decode_float(path: Path, sample_rate: int = SAMPLE_RATE, channels: int = 1) -> np.ndarray:
+    """Decode to float32 in [-1, 1], unclipped: an MP3's peaks can decode above full scale,
+    which int16 would hide."""
+    return _decode(path, sample_rate, channels, "f32")
+
+
+def _decode(path: Path, sample_rate: int, channels: int, sample: str) -> np.ndarray:
     argv = [
         ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin", "-loglevel", "error",
         "-i", f"file:{path}", "-vn",
-        "-f", "s16le", "-codec:a", "pcm_s16le", "-ac", str(channels), "-ar", str(sample_rate),
-        "pipe:1",
+        "-f", f"{sample}le", "-codec:a", f"pcm_{sample}le", "-ac", str(channels),
+        "-ar", str(sample_rate), "pipe:1",
     ]
     log.debug("running %s", shlex.join(argv))
     try:
@@ -139,8 +149,11 @@ def decode_pcm(path: Path, sample_rate: int = SAMPLE_RATE, channels: int = 1) ->
     stderr = done.stderr.decode("utf-8", "replace")
     if done.returncode != 0:
         raise _failure(argv, done.returncode, stderr, f"decoding {path}", writing=False)
-    usable = len(done.stdout) // (2 * channels) * (2 * channels)
-    samples = np.frombuffer(done.stdout, dtype="<i2", count=usable // 2).astype(np.int16)
+    dtype = np.dtype("<i2" if sample == "s16" else "<f4")
+    frame = dtype.itemsize * channels
+    usable = len(done.stdout) // frame * frame
+    samples = np.frombuffer(done.stdout, dtype=dtype, count=usable // dtype.itemsize)
+    samples = samples.astype(np.int16 if sample == "s16" else np.float32)
     return samples if channels == 1 else samples.reshape(-1, channels)
 
 

@@ -12,6 +12,8 @@ below its lines (gating blocks straddle the quiet between them), so lines sit a 
 session target and the session gain stays small."""
 CLIP_CEILING_DBTP = -3.5
 """True-peak ceiling of a levelled line."""
+MP3_CEILING_DBTP = -1.0
+"""True-peak ceiling promised for every MP3."""
 SESSION_CEILING_DBTP = -1.5
 """True-peak ceiling of the session PCM: under the -1 dBTP promised for the MP3, leaving room for
 the overshoot of lossy coding (measured: about +0.35 dB, less the encoder's -0.45 dB level)."""

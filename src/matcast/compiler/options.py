@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from matcast.bounds import LONG_MAX_MINUTES, MAX_MINUTES, MIN_MINUTES, minutes_range
 from matcast.compiler.speech import DEFAULT_RATE
 from matcast.errors import UsageError
 from matcast.routine.enums import CueSounds, Guidance
@@ -12,12 +13,6 @@ from matcast.routine.model import Level, Pace, Routine, Style, Variant
 
 PACE_FACTOR: dict[Pace, float] = {Pace.slow: 1.25, Pace.medium: 1.0, Pace.fast: 0.8}
 """Breaths and pauses are this many times their medium length."""
-
-MAX_MINUTES = 240.0
-"""Longest session built without --allow-long: longer is almost surely a mistake."""
-LONG_MAX_MINUTES = 720.0
-"""Longest session built even with --allow-long (12 hours of audio is ~3.8 GB of samples)."""
-
 
 @dataclass(frozen=True)
 class CompileOptions:
@@ -69,10 +64,9 @@ class CompileOptions:
                 f"{loaded.slug}: style {style.value!r} is not offered by this routine "
                 f"(it offers {', '.join(s.value for s in routine.styles)})")
         if self.minutes is not None:
-            if not 0 < self.minutes <= self.max_minutes:
-                hint = "" if self.allow_long else " (--allow-long lifts the limit to 720)"
-                raise UsageError(f"--minutes must be between 0 and {self.max_minutes:g}, "
-                                 f"got {self.minutes:g}{hint}")
+            if not MIN_MINUTES <= self.minutes <= self.max_minutes:
+                raise UsageError(f"--minutes must be {minutes_range(self.allow_long)}; "
+                                 f"got {self.minutes:g}")
             d = routine.duration
             if d is not None:
                 low, high = d.min or d.default, d.max or d.default

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from matcast.bounds import DEFAULT_RATE
 from matcast.cues import seconds_to_samples
 
-DEFAULT_RATE = 160
-"""Words per minute the estimate assumes: the speech engine's default rate."""
 REFERENCE_RATE = 160
 """The rate the estimate was fitted at."""
 

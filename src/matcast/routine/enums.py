@@ -1,4 +1,4 @@
-"""The choices a routine and the command line share: level, style, pace, breath cues.
+"""The choices a routine and the command line share: level, style, pace, breath cues, sounds.
 
 Kept apart from the models so that the command line can offer them without loading pydantic.
 """
@@ -94,3 +94,8 @@ class Prop(StrEnum):
     """A sturdy chair."""
     wall = "wall"
     """A clear stretch of wall."""
+BED_NAMES = ("rain", "ocean", "none")
+"""Generated beds, and 'none' to switch a bed off."""
+
+AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".m4a")
+"""Sound-bed files matcast decodes with ffmpeg."""

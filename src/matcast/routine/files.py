@@ -9,7 +9,8 @@ from pathlib import Path
 
 from matcast.errors import Problem
 from matcast.regular import NotRegular, TooLarge, check_regular, read_regular
-from matcast.routine.model import BED_NAMES, Sound
+from matcast.routine.enums import AUDIO_SUFFIXES, BED_NAMES
+from matcast.routine.model import Sound
 from matcast.routine.yamlsrc import KeyPath, YamlDoc
 
 IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
@@ -151,8 +152,6 @@ def file_link(path: Path, library: Path, what: str) -> Problem | None:
     return None
 
 
-AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".m4a")
-"""Sound-bed files matcast decodes with ffmpeg."""
 
 
 def bed_file(base: Path, sound: Sound | None, doc: YamlDoc, key: KeyPath = ("sound", "bed")

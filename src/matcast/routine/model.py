@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from matcast.bounds import BED_LEVEL_MAX, BED_LEVEL_MIN, RATE_MAX, RATE_MIN
 from matcast.routine.enums import (
     BreathCues,
     CueSounds,
@@ -319,12 +320,10 @@ class VoiceChoice(_Strict):
     """pyttsx3 (default) or piper (pip install 'matcast[neural]')."""
     voice: Annotated[str, Field(min_length=1, max_length=300)] | None = None
     """A voice id of that engine (see `matcast voices --engine ...`)."""
-    rate: int | None = Field(None, ge=80, le=400)
+    rate: int | None = Field(None, ge=RATE_MIN, le=RATE_MAX)
     """Words per minute."""
 
 
-BED_NAMES = ("rain", "ocean", "none")
-"""Generated beds, and 'none' to switch a bed off."""
 
 
 class Sound(_Strict):
@@ -333,7 +332,7 @@ class Sound(_Strict):
     bed: Annotated[str, Field(min_length=1, max_length=300)] | None = None
     """A background bed under the whole session: rain or ocean (generated), none, or a WAV or
     MP3 file inside the library, looped."""
-    bed_level: float | None = Field(None, ge=-40, le=6)
+    bed_level: float | None = Field(None, ge=BED_LEVEL_MIN, le=BED_LEVEL_MAX)
     """dB relative to the default bed level (0); the bed dips under every spoken line."""
     cues: CueSoundsName | None = None
     """voice-and-chimes (default), chimes-in-holds (no words during holds), or no-chimes."""

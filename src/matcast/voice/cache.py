@@ -79,6 +79,8 @@ class UtteranceCache:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            raise self._failed("read", exc) from exc
         pcm = _read_entry(data)
         if pcm is None:
             # Another process may have replaced it with a good entry meanwhile; deleting that
@@ -100,9 +102,13 @@ class UtteranceCache:
 
     def _put(self, key: str, samples: np.ndarray) -> None:
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = _entry(samples.astype("<i2", copy=False).tobytes())
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:16]}.", suffix=".tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:16]}.",
+                                            suffix=".tmp")
+        except OSError as exc:
+            raise self._failed("write to", exc) from exc
         tmp = Path(tmp_name)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -114,8 +120,16 @@ class UtteranceCache:
                 # reading (or has just written) the same key, i.e. the same clip: keep theirs.
                 if sys.platform != "win32" or not path.exists():
                     raise
+        except OSError as exc:
+            raise self._failed("write to", exc) from exc
         finally:
             tmp.unlink(missing_ok=True)
+
+    def _failed(self, doing: str, exc: OSError) -> OutputError:
+        reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        where = f" ({exc.filename})" if exc.filename else ""
+        return OutputError(f"cannot {doing} the speech cache folder {self.root}: {reason}{where}"
+                           "\n    hint: choose another cache folder with --cache-dir DIR")
 
 
 def cache_error(exc: OSError, root: Path) -> OutputError:

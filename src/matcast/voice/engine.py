@@ -16,18 +16,12 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from matcast.bounds import RATE_MAX, RATE_MIN
 from matcast.cues import SAMPLE_RATE
 from matcast.errors import VoiceError
 
 DEFAULT_ENGINE = "pyttsx3"
 """The engine used when none is named: offline, and installed with matcast on every platform."""
-
-RATE_MIN = 80
-"""Slowest speaking rate accepted, in words per minute."""
-RATE_MAX = 400
-"""Fastest speaking rate accepted, in words per minute."""
-
-VOICES_HINT = "run `matcast voices` to list the voices of each engine"
 
 
 @dataclass(frozen=True)
@@ -164,10 +158,21 @@ def resolve_voice(engine_name: str, voice: str, voices: Sequence[VoiceInfo]) -> 
         return tails[0]
     message = f"unknown voice {voice!r} for speech engine {engine_name}"
     by_folded = {i.casefold(): i for i in ids}
-    close = difflib.get_close_matches(folded, list(by_folded), n=3, cutoff=0.6)
+    # A language tag where a voice id belongs (`--voice en-us`): offer the voices speaking it.
+    speakers = [v.id for v in voices
+                if any(lang.casefold().replace("_", "-") == folded.replace("_", "-")
+                       for lang in v.languages)]
+    close = speakers[:3] or [by_folded[c] for c in
+                             difflib.get_close_matches(folded, list(by_folded), n=3, cutoff=0.6)]
     if close:
-        message += "; did you mean " + " or ".join(repr(by_folded[c]) for c in close) + "?"
-    raise VoiceError(f"{message}\n    hint: {VOICES_HINT}")
+        message += "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+    raise VoiceError(f"{message}\n    hint: {voices_hint(engine_name)}")
+
+
+def voices_hint(engine_name: str) -> str:
+    """Where to find the voices of ``engine_name``."""
+    flag = "" if engine_name == DEFAULT_ENGINE else f" --engine {engine_name}"
+    return f"run `matcast voices{flag}` to list the voices of {engine_name}"
 
 
 def check_rate(engine_name: str, rate: int) -> int:

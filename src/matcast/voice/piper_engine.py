@@ -24,6 +24,7 @@ from types import TracebackType
 
 import numpy as np
 
+from matcast.bounds import DEFAULT_RATE
 from matcast.errors import EngineError, VoiceError
 from matcast.voice.engine import VoiceInfo, check_rate, resolve_voice
 from matcast.voice.pyttsx3_engine import read_speech_wav, speakable_text
@@ -204,7 +205,7 @@ class PiperEngine:
         timeout_per_char: float = 0.05,
         startup_timeout: float = 30.0,
         load_timeout: float = 120.0,
-        rate: int = 160,
+        rate: int = DEFAULT_RATE,
         noise_scale: float | None = None,
         noise_w_scale: float | None = None,
         deterministic: bool | None = None,

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from matcast.bounds import DEFAULT_RATE
 from matcast.errors import EngineError
 from matcast.voice._worker import wav_defect
 from matcast.voice.engine import VoiceInfo, check_rate, resolve_voice, to_sample_rate, trim_silence
@@ -118,7 +119,7 @@ class Pyttsx3Engine:
         timeout: float = 30.0,
         timeout_per_char: float = 0.05,
         startup_timeout: float = 30.0,
-        rate: int = 160,
+        rate: int = DEFAULT_RATE,
     ) -> None:
         """``worker_cmd`` replaces the worker command line (default: the environment variable
         :data:`WORKER_CMD_ENV`, else :func:`default_worker_cmd`). An utterance of ``n``
