@@ -513,14 +513,32 @@ def main() -> None:
     """Entry point: run the app, turning MatcastError into a message and an exit code.
 
     Option values are read by matcast's own parsers (:mod:`matcast.cli_checks`), whose errors
-    arrive here; typer itself reports only an unknown option, a missing value or a value given
-    to a flag, also with exit code 2.
+    arrive here as MatcastError. What the command-line parser itself refuses (an unknown command
+    or option, a missing value, a value given to a flag) is reworded here in the same shape:
+    ``error: ...`` and a hint, exit code 2.
     """
     try:
-        app()
+        code = app(standalone_mode=False)
     except MatcastError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        # typer's parser errors (click's UsageError family, vendored in typer): duck-typed, so
+        # that a typer release with click outside or inside it is read the same way.
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            typer.echo(exc.format_message())
+            sys.exit(exc.exit_code)
+        ctx = getattr(exc, "ctx", None)
+        command = ctx.command_path if ctx is not None else "matcast"
+        typer.echo(f"error: {exc.format_message()}\n    hint: run `{command} --help` to see "
+                   "what it accepts", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
