@@ -1,5 +1,6 @@
-"""A speech cache that cannot be written (a full disk, a read-only file system) stops the build
-with a message naming the cache folder and exit code 1: no traceback, previous outputs intact."""
+"""A speech cache that cannot be written stops the build with a message naming the cache folder,
+no traceback: a disk that fills up while lines are spoken exits 1, a read-only one is refused up
+front with exit 2."""
 
 from __future__ import annotations
 
@@ -40,15 +41,16 @@ def test_cache_on_a_full_disk(tmp_path: Path) -> None:
         cache = disk / "cache"
         result = build(tmp_path / "out", cache)
     assert result.returncode == 1, result.stderr
-    assert f"the disk holding the speech cache {cache} is full" in result.stderr
+    assert f"the speech cache folder {cache}: the disk is full" in result.stderr
     assert "--cache-dir" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "out" / f"{ROUTINE}.mp3").exists()
 
 
 def test_cache_on_a_read_only_file_system(tmp_path: Path) -> None:
+    """Refused before any work, as a folder that cannot be used (a bad --cache-dir: exit 2)."""
     with tmpfs(tmp_path / "ro", "size=1m", "ro") as disk:
         cache = disk / "cache"
         result = build(tmp_path / "out", cache)
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 2, result.stderr
     assert f"{cache}" in result.stderr and "read-only" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr

@@ -95,10 +95,7 @@ class UtteranceCache:
         naming the cache folder if it cannot be written (full disk, read-only, not a folder)."""
         if samples.dtype != np.int16 or samples.ndim != 1:
             raise TypeError(f"expected 1-D int16 samples, got {samples.ndim}-D {samples.dtype}")
-        try:
-            self._put(key, samples)
-        except OSError as exc:
-            raise cache_error(exc, self.root) from exc
+        self._put(key, samples)
 
     def _put(self, key: str, samples: np.ndarray) -> None:
         path = self.path(key)
@@ -130,23 +127,6 @@ class UtteranceCache:
         where = f" ({exc.filename})" if exc.filename else ""
         return OutputError(f"cannot {doing} the speech cache folder {self.root}: {reason}{where}"
                            "\n    hint: choose another cache folder with --cache-dir DIR")
-
-
-def cache_error(exc: OSError, root: Path) -> OutputError:
-    """Why the speech cache in ``root`` cannot be written, in plain words, with what to do."""
-    hint = "or choose another folder with --cache-dir"
-    if exc.errno == errno.ENOSPC:
-        return OutputError(f"the disk holding the speech cache {root} is full; free some space "
-                           f"{hint} (the previous output files are intact)")
-    if exc.errno == errno.EROFS:
-        return OutputError(f"the speech cache {root} is on a read-only file system; {hint}")
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return OutputError(f"cannot write to the speech cache {root}: {exc.strerror}; "
-                           f"fix its permissions {hint}")
-    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
-        return OutputError(f"the speech cache {root} is not a folder (a file is in the way); "
-                           f"{hint}")
-    return OutputError(f"cannot write to the speech cache {root}: {exc.strerror or exc}; {hint}")
 
 
 def _entry(pcm: bytes) -> bytes:
