@@ -44,20 +44,20 @@ from matcast.cli_options import (
     VoicesEngineOpt,
 )
 from matcast.errors import MatcastError, RoutineError, UsageError
-from matcast.library import (
+from matcast.routine.enums import CueSounds, Guidance, Level, Pace, Style
+from matcast.routine.paths import (
     default_library,
     no_routines,
     resolve_routine,
     routine_paths,
     shown_path,
 )
-from matcast.routine.enums import CueSounds, Guidance, Level, Pace, Style
 
 if TYPE_CHECKING:
-    from matcast.batch import Plan
+    from matcast.build.library import Plan
+    from matcast.build.manifest import Manifest
     from matcast.compiler import CompileOptions
     from matcast.cues import CueScript
-    from matcast.manifest import Manifest
 
 # Commands import what they use when they run: a no-op library rebuild must not pay for loading
 # the compiler, pydantic or the audio libraries.
@@ -209,8 +209,8 @@ def list_cmd(library: LibraryOpt = None) -> None:
     import math
 
     from matcast.compiler import CompileOptions, compile_routine, length_range
-    from matcast.library import LIBRARY_CONFIG, in_library_order
     from matcast.routine.loader import load_library_config, load_routine
+    from matcast.routine.paths import LIBRARY_CONFIG, in_library_order
 
     folder = library or default_library()
     paths = routine_paths(folder)
@@ -324,10 +324,10 @@ def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: 
                     rate: int | None, cache_dir: Path | None, bitrate: str, stereo: bool,
                     options: CompileOptions, quiet: bool, library: Path | None,
                     bed: str | None, bed_level: float | None) -> None:
-    from matcast.build import Builder, BuildOptions
+    from matcast.build.lock import folder_lock
+    from matcast.build.progress import reporter
+    from matcast.build.session import Builder, BuildOptions
     from matcast.lint.command import build_warnings
-    from matcast.lock import folder_lock
-    from matcast.progress import reporter
     from matcast.publish.clock import clock as length
     from matcast.routine.loader import load_routine
 
@@ -374,7 +374,7 @@ def _build_library(library: Path, out_dir: Path, engine: str | None, voice: str 
                    jobs: int, force: bool, base_url: str | None, quiet: bool,
                    allow_long: bool, sound: dict[str, object]) -> int:
     """Build and publish a library; the exit code is 1 if any episode failed."""
-    from matcast.lock import folder_lock
+    from matcast.build.lock import folder_lock
 
     if not routine_paths(library):  # a missing library, or a file, is refused there
         raise no_routines(library)
@@ -399,9 +399,9 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
                           bitrate: str, stereo: bool, jobs: int, force: bool,
                           base_url: str | None, quiet: bool, allow_long: bool,
                           sound: dict[str, object]) -> int:
-    from matcast import batch
     from matcast.audio.levels import LEVEL_ID
-    from matcast.manifest import Manifest, file_digest
+    from matcast.build import library as batch
+    from matcast.build.manifest import Manifest, file_digest
 
     manifest = Manifest.load(out_dir)
     defaults = batch.library_defaults(library, manifest)
@@ -427,7 +427,7 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
     if plan.todo and not quiet and sys.stderr.isatty():
         from rich.console import Console
 
-        from matcast.batch_view import BatchBar
+        from matcast.build.library_view import BatchBar
 
         bar = BatchBar(len(plan.todo), Console(stderr=True))
     build_options = {"engine": engine, "voice": voice, "rate": rate, "bitrate": bitrate,
@@ -447,7 +447,7 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
     manifest.save(out_dir)
     published = _publish(library, out_dir, manifest, plan, base_url)
     if not quiet:
-        from matcast.batch_view import summary, use_colour
+        from matcast.build.library_view import summary, use_colour
 
         typer.echo(summary(outcomes, use_colour(sys.stdout.isatty())))
         typer.echo(f"library {shown_path(library)}: {len(plan.jobs)} episodes"

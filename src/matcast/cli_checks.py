@@ -170,7 +170,7 @@ def library_choices(library: Path, routines: list[str], engine: str | None, voic
     given_bed = isinstance(bed, str) and bed not in BED_NAMES
     if engine is None and voice is None and rate is None and not given_bed:
         return
-    from matcast.build import Builder, BuildOptions
+    from matcast.build.session import Builder, BuildOptions
     from matcast.routine.loader import load_routine
 
     options = BuildOptions(engine=engine, voice=voice, rate=rate,
@@ -242,7 +242,7 @@ def removed_if_unused(created: list[Path]) -> Iterator[None]:
 def remove_unused(created: list[Path]) -> None:
     """Remove folders a refused command created, if it left nothing in them but its build lock
     (deepest first)."""
-    from matcast.lock import LOCK_NAME
+    from matcast.build.lock import LOCK_NAME
 
     for path in sorted(created, key=lambda p: len(p.parts), reverse=True):
         with contextlib.suppress(OSError):

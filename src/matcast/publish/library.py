@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from matcast import __version__
-from matcast.atomic import atomic_paths
-from matcast.batch import EpisodeJob
+from matcast.build.library import EpisodeJob
+from matcast.build.manifest import Manifest
 from matcast.cues import SAMPLE_RATE, CueScript
 from matcast.errors import OutputError
-from matcast.library import LIBRARY_CONFIG as CONFIG_FILE
-from matcast.library import PUBLISHED
-from matcast.manifest import Manifest
+from matcast.fs.atomic import atomic_paths
 from matcast.publish.files import FEED, NOTES_SUFFIX, PAGE
+from matcast.routine.paths import LIBRARY_CONFIG as CONFIG_FILE
+from matcast.routine.paths import PUBLISHED
 
 if TYPE_CHECKING:
     from matcast.publish.history import History

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from matcast.errors import Problem, RoutineError
-from matcast.library import LIBRARY_CONFIG, routine_paths
 from matcast.routine.files import (  # noqa: F401  (re-exported: build, choices, publish)
     AUDIO_SUFFIXES,
     IMAGE_MAGIC,
@@ -42,6 +41,7 @@ from matcast.routine.model import (
     Routine,
     StepSpec,
 )
+from matcast.routine.paths import LIBRARY_CONFIG, routine_paths
 from matcast.routine.problems import validate_model
 from matcast.routine.variants import variant_problems
 from matcast.routine.yamlsrc import KeyPath, YamlDoc, YamlProblems, read_yaml

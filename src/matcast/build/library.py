@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from matcast import __version__
+from matcast.build.manifest import Manifest, digest, file_digest, file_fingerprint, stale_file
 from matcast.errors import MatcastError, RoutineError
-from matcast.library import LIBRARY_CONFIG as CONFIG_FILE
-from matcast.library import in_library_order, routine_paths
-from matcast.manifest import Manifest, digest, file_digest, file_fingerprint, stale_file
+from matcast.routine.paths import LIBRARY_CONFIG as CONFIG_FILE
+from matcast.routine.paths import in_library_order, routine_paths
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -296,7 +296,7 @@ _worker: dict[str, Any] = {}
 
 def _init_worker(library: str, out_dir: str, build_options: dict[str, Any],
                  messages: Any) -> None:
-    from matcast.build import Builder, BuildOptions
+    from matcast.build.session import Builder, BuildOptions
 
     _die_with_parent()
 
@@ -324,7 +324,7 @@ def _die_with_parent() -> None:
     import multiprocessing.connection
     import threading
 
-    from matcast.atomic import set_commit_guard
+    from matcast.fs.atomic import set_commit_guard
     from matcast.voice.worker_process import kill_all_workers
 
     parent = multiprocessing.parent_process()
