@@ -240,14 +240,10 @@ def removed_if_unused(created: list[Path]) -> Iterator[None]:
 
 
 def remove_unused(created: list[Path]) -> None:
-    """Remove folders a refused command created, if it left nothing in them but its build lock
-    (deepest first)."""
-    from matcast.build.lock import LOCK_NAME
-
+    """Remove folders a refused command created, if it left nothing in them (deepest first; the
+    build lock adds no file, and ``rmdir`` leaves a folder that holds anything)."""
     for path in sorted(created, key=lambda p: len(p.parts), reverse=True):
         with contextlib.suppress(OSError):
-            if [entry.name for entry in path.iterdir()] == [LOCK_NAME]:
-                (path / LOCK_NAME).unlink()
             path.rmdir()
 
 
