@@ -488,7 +488,7 @@ def voices(
     lang: LangOpt = None,
 ) -> None:
     """List the voices of a speech engine: id, name, languages."""
-    from matcast.voice.engine import get_engine
+    from matcast.voice.registry import get_engine
 
     speech = get_engine(engine)
     try:

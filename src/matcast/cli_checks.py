@@ -110,7 +110,7 @@ def bitrate(raw: object) -> str:
 
 def engine(raw: object) -> str:
     """A registered speech engine's name."""
-    from matcast.voice.engine import engine_names
+    from matcast.voice.registry import engine_names
 
     name = str(raw).strip()
     if name not in engine_names():
