@@ -463,9 +463,14 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
 def _publish(library: Path, out_dir: Path, manifest: Manifest, plan: Plan,
              base_url: str | None) -> str:
     from matcast.publish.files import FEED, PAGE
-    from matcast.publish.library import publish
+    from matcast.publish.library import LibraryEpisode, publish
 
-    result = publish(library, out_dir, manifest, plan.jobs, base_url)
+    episodes = [LibraryEpisode(job.slug, job.title, job.routine, job.variant,
+                               manifest.episodes.get(job.slug)) for job in plan.jobs]
+    result = publish(library, out_dir, episodes, base_url, manifest.publish)
+    if not result.skipped:
+        manifest.publish = result.key
+        manifest.save(out_dir)
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if result.skipped:
