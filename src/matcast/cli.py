@@ -463,11 +463,9 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
 def _publish(library: Path, out_dir: Path, manifest: Manifest, plan: Plan,
              base_url: str | None) -> str:
     from matcast.publish.files import FEED, PAGE
-    from matcast.publish.library import LibraryEpisode, publish
+    from matcast.publish.library import publish
 
-    episodes = [LibraryEpisode(job.slug, job.title, job.routine, job.variant,
-                               manifest.episodes.get(job.slug)) for job in plan.jobs]
-    result = publish(library, out_dir, episodes, base_url, manifest.publish)
+    result = publish(library, out_dir, plan.jobs, manifest.episodes, base_url, manifest.publish)
     if not result.skipped:
         manifest.publish = result.key
         manifest.save(out_dir)

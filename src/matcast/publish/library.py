@@ -1,8 +1,8 @@
 """Publishing a built library: show notes, the podcast feed and the library page.
 
-Reads what the build recorded of each episode (as :class:`LibraryEpisode`, the publisher's own
-record: the manifest is the build side's business), the routines, the library's publication
-history (``published.yaml``) and each episode's cue-script sidecar, turns them into
+Reads the library's episodes (:class:`LibraryEpisode`) and what the build recorded of them
+(:data:`Built`; the manifest itself is the build side's business), the routines, the library's
+publication history (``published.yaml``) and each episode's cue-script sidecar, turns them into
 :class:`~matcast.publish.records.EpisodeRecord`, and hands those to the writers, in the library's
 order. Episodes published for the first time are recorded in the history first (number, date,
 and the podcast's GUID with the first feed). Skipped when nothing it reads changed since the last
@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from matcast import __version__
 from matcast.cues import SAMPLE_RATE, CueScript
@@ -39,19 +39,26 @@ SHOW_COVER = "cover"
 """Base name of the show's cover image in the output folder."""
 
 
-@dataclass(frozen=True)
-class LibraryEpisode:
-    """One episode of the library, as the publisher reads it."""
+class LibraryEpisode(Protocol):
+    """One episode of the library, as the publisher reads it (the build's plan has these)."""
 
-    slug: str
-    title: str
-    routine: str
-    """The routine file, relative to the library folder."""
-    variant: Mapping[str, Any]
-    """The variant's options (minutes, style, level, pace)."""
-    built: Mapping[str, Any] | None = None
-    """What the last build recorded of it (key, number, title, mp3_bytes, duration,
-    fingerprints; an older build's published date and GUID); None when it was never built."""
+    @property
+    def slug(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def routine(self) -> str:
+        """The routine file, relative to the library folder."""
+        ...
+    @property
+    def variant(self) -> Mapping[str, Any]:
+        """The variant's options (minutes, style, level, pace)."""
+        ...
+
+
+Built = Mapping[str, Mapping[str, Any]]
+"""What the last build recorded of each built episode, by slug (key, number, title, mp3_bytes,
+duration, fingerprints; an older build's published date and GUID)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,8 @@ def library_config(library: Path) -> LibraryConfig:
     return load_library_config(path) if path.is_file() else LibraryConfig()
 
 
-def publish_key(library: Path, episodes: Sequence[LibraryEpisode], base_url: str | None) -> str:
+def publish_key(library: Path, episodes: Sequence[LibraryEpisode], built: Built,
+                base_url: str | None) -> str:
     """A hash of everything the feed, the notes and the page are made from (read as bytes: a
     library with nothing new is not parsed)."""
     data = [PUBLISH_REVISION, __version__, base_url]
@@ -84,7 +92,7 @@ def publish_key(library: Path, episodes: Sequence[LibraryEpisode], base_url: str
         path = library / name
         data.append(hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None)
     for job in episodes:
-        entry = job.built
+        entry = built.get(job.slug)
         if entry is not None:
             # The fingerprints change whenever an episode's files are written again.
             data.append([job.slug, entry.get("key"), entry.get("number"),
@@ -93,12 +101,12 @@ def publish_key(library: Path, episodes: Sequence[LibraryEpisode], base_url: str
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def publish(library: Path, out_dir: Path, jobs: Sequence[LibraryEpisode], base_url: str | None,
-            previous_key: str | None, force: bool = False) -> Published:
+def publish(library: Path, out_dir: Path, jobs: Sequence[LibraryEpisode], built: Built,
+            base_url: str | None, previous_key: str | None, force: bool = False) -> Published:
     """Write show notes, ``index.html`` and (given a base URL) ``feed.xml`` for the built
     episodes among ``jobs``. Every file is written atomically, all renamed together. Skipped when
     ``previous_key`` (the last publish's :attr:`Published.key`) shows nothing changed."""
-    key = publish_key(library, jobs, base_url)
+    key = publish_key(library, jobs, built, base_url)
     page = out_dir / PAGE
     if not force and previous_key == key and page.is_file():
         return Published((), skipped=True, key=key)
@@ -109,8 +117,8 @@ def publish(library: Path, out_dir: Path, jobs: Sequence[LibraryEpisode], base_u
 
     config = library_config(library)
     given_url, base_url = base_url, base_url or config.base_url
-    history, warnings = _record_history(library, out_dir, jobs, base_url)
-    records = _records(library, out_dir, jobs, config, history)
+    history, warnings = _record_history(library, out_dir, jobs, built, base_url)
+    records = _records(library, out_dir, jobs, built, config, history)
     cover_name, cover = _show_cover(library, config)
     outputs: dict[Path, bytes] = {out_dir / cover_name: cover}
     for record in records:
@@ -138,10 +146,10 @@ def publish(library: Path, out_dir: Path, jobs: Sequence[LibraryEpisode], base_u
             tmp.write_bytes(outputs[target])
     # The key as it is now that published.yaml has the new episodes: the next build skips.
     return Published(tuple(targets), note, warnings=tuple(warnings),
-                     key=publish_key(library, jobs, given_url))
+                     key=publish_key(library, jobs, built, given_url))
 
 
-def _record_history(library: Path, out_dir: Path, jobs: Sequence[LibraryEpisode],
+def _record_history(library: Path, out_dir: Path, jobs: Sequence[LibraryEpisode], built: Built,
                     base_url: str | None) -> tuple[History, list[str]]:
     """The library's history with every built episode in it, saved to ``published.yaml`` when
     that added something; a warning instead when the file cannot be written."""
@@ -149,10 +157,9 @@ def _record_history(library: Path, out_dir: Path, jobs: Sequence[LibraryEpisode]
     from matcast.publish.history import load_history, record, save_history
 
     history = load_history(library)
-    entries = {job.slug: job.built for job in jobs if job.built is not None}
-    built = [(slug, int(entry["number"])) for slug, entry in entries.items()
-             if (out_dir / f"{slug}.cues.json").is_file()]
-    updated = record(history, built, entries, dt.datetime.now(dt.UTC),
+    numbers = [(job.slug, int(built[job.slug]["number"])) for job in jobs
+               if job.slug in built and (out_dir / f"{job.slug}.cues.json").is_file()]
+    updated = record(history, numbers, built, dt.datetime.now(dt.UTC),
                      feed_url(base_url) if base_url else None)
     warnings = []
     if updated != history:
@@ -184,7 +191,7 @@ def _show_cover(library: Path, config: LibraryConfig) -> tuple[str, bytes]:
     return f"{SHOW_COVER}.png", make_cover(config.title, "guided yoga sessions")
 
 
-def _records(library: Path, out_dir: Path, jobs: Sequence[LibraryEpisode],
+def _records(library: Path, out_dir: Path, jobs: Sequence[LibraryEpisode], built: Built,
              config: LibraryConfig, history: History) -> list[EpisodeRecord]:
     """A record per built episode, in the order of ``jobs`` (the library's)."""
     from matcast.routine.loader import load_routine
@@ -192,7 +199,7 @@ def _records(library: Path, out_dir: Path, jobs: Sequence[LibraryEpisode],
     records = []
     routines: dict[str, LoadedRoutine | None] = {}
     for job in jobs:
-        entry = job.built
+        entry = built.get(job.slug)
         cues = out_dir / f"{job.slug}.cues.json"
         if entry is None or not cues.is_file():
             continue  # never built (its build failed): nothing to publish
