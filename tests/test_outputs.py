@@ -18,8 +18,8 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from matcast.build import Builder, BuildOptions
 from matcast.build.lock import LEGACY_LOCK, folder_lock
+from matcast.build.session import Builder, BuildOptions
 from matcast.compiler import CompileOptions, compile_routine, length_range
 from matcast.errors import UsageError
 from matcast.publish.clock import hhmmss
