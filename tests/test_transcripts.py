@@ -16,7 +16,7 @@ import pytest
 import webvtt
 
 from matcast import compile_routine, load_routine
-from matcast.build.library import compile_options
+from matcast.build.plan import compile_options
 from matcast.cues import CueScript, EventKind, samples_to_seconds
 from matcast.publish.sidecars import webvtt as write_webvtt
 from matcast.routine.paths import routine_paths

@@ -54,8 +54,8 @@ from matcast.routine.paths import (
 )
 
 if TYPE_CHECKING:
-    from matcast.build.library import Plan
     from matcast.build.manifest import Manifest
+    from matcast.build.plan import Plan
     from matcast.compiler import CompileOptions
     from matcast.cues import CueScript
 
@@ -401,21 +401,22 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
                           sound: dict[str, object]) -> int:
     from matcast.audio.levels import LEVEL_ID
     from matcast.build import library as batch
+    from matcast.build import plan as planning
     from matcast.build.manifest import Manifest, file_digest
 
     manifest = Manifest.load(out_dir)
-    defaults = batch.library_defaults(library, manifest)
+    defaults = planning.library_defaults(library, manifest)
     cues = sound["cues"]
-    settings = batch.BatchSettings(
-        engine, batch.engine_versions(manifest), voice, rate, bitrate, stereo, defaults["album"],
+    settings = planning.BatchSettings(
+        engine, planning.engine_versions(manifest), voice, rate, bitrate, stereo, defaults["album"],
         LEVEL_ID,
         json.dumps({**defaults, "bed": sound["bed"], "bed_level": sound["bed_level"],
                     "cues": cues.value if isinstance(cues, CueSounds) else None,
                     "bed_file": file_digest(Path(str(sound["bed"])))
                     if sound["bed"] not in (None, "rain", "ocean", "none") else None},
                    sort_keys=True))
-    plan = batch.plan(library, out_dir, manifest, settings, force,
-                      manifest.config.get("order", []))
+    plan = planning.plan(library, out_dir, manifest, settings, force,
+                         manifest.config.get("order", []))
     if plan.todo:
         # Only now: a rebuild with nothing to do never touches the cache or starts an engine.
         if cache_dir is None:

@@ -139,7 +139,7 @@ def build_problems(loaded: LoadedRoutine) -> list[Problem]:
                         "with --allow-long")
                 problems.append(doc.problem(where, str(exc), hint))
     for i, variant in enumerate(routine.variants):
-        from matcast.build.library import compile_options
+        from matcast.build.plan import compile_options
 
         options = compile_options(variant.model_dump(mode="json", exclude_none=True),
                                   allow_long=_declared_long(variant.minutes))
