@@ -255,6 +255,7 @@ def _with_bed(audio: np.ndarray, script: CueScript, bed: Bed, slug: str, target_
     the loudness target and true-peak ceiling met again for the mix (a bed adds a little to
     both). This path measures the whole session, so it is slower than a voice-only build."""
     from matcast.audio import bed as beds
+    from matcast.audio.generated_bed import generate_bed
     from matcast.audio.loudness import measure, normalize
     from matcast.audio.mixer import to_int16
 
@@ -263,7 +264,7 @@ def _with_bed(audio: np.ndarray, script: CueScript, bed: Bed, slug: str, target_
         assert bed.path is not None
         layer = beds.load_bed(bed.path, voice.size)
     else:
-        layer = beds.generate_bed(beds.BedKind(bed.kind), voice.size,
+        layer = generate_bed(beds.BedKind(bed.kind), voice.size,
                                   seed=zlib.crc32(slug.encode()))
     mixed = beds.mix_bed(voice, layer, beds.ducking_gain(script),
                          beds.DEFAULT_LEVEL_DB + bed.level_db)
