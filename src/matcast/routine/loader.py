@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from matcast.errors import Problem, RoutineError
+from matcast.routine.fields import SIDE_PLACEHOLDERS, SLUG_PATTERN
 from matcast.routine.files import (  # noqa: F401  (re-exported: build, choices, publish)
     AUDIO_SUFFIXES,
     IMAGE_MAGIC,
@@ -33,8 +34,6 @@ from matcast.routine.files import (  # noqa: F401  (re-exported: build, choices,
 from matcast.routine.library_config import LibraryConfig
 from matcast.routine.model import (
     PLACEHOLDER,
-    SIDE_PLACEHOLDERS,
-    SLUG_PATTERN,
     Caution,
     Pose,
     PoseRef,
