@@ -33,6 +33,7 @@ ALLOWED: dict[str, set[str]] = {
 }
 """Each part of matcast (a package, or a module at the package root) and the parts it may import
 besides itself and the ``matcast`` facade (for ``__version__``). The docs' table, as data."""
+MAX_LINES = 400
 WORKERS = {"matcast.voice._worker", "matcast.voice._piper_worker"}
 """Run as ``python -m`` in a child process: they import nothing of matcast."""
 ENGINES = {"matcast.voice.pyttsx3_engine", "matcast.voice.piper_engine"}
@@ -170,6 +171,13 @@ def test_every_import_keeps_to_the_layers() -> None:
 
 def test_no_import_cycle() -> None:
     assert cycles(all_imports()) == []
+
+
+def test_no_module_over_400_lines() -> None:
+    """Small modules: one that grows past this is doing two jobs (split it by responsibility)."""
+    sizes = {name: len(path.read_text(encoding="utf-8").splitlines())
+             for name, path in modules().items()}
+    assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
 
 
 def test_every_part_is_in_a_layer() -> None:
