@@ -38,7 +38,7 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from matcast.build import Builder, BuildOptions
+from matcast.build.session import Builder, BuildOptions
 from matcast.routine.loader import load_routine
 loaded = load_routine(Path(sys.argv[1]))
 engine = sys.argv[4] if len(sys.argv) > 4 else None

@@ -47,7 +47,7 @@ from typing import Any
 import yaml
 
 from fuzz_mutations import LIBRARY, Case, make_case, seed_files
-from matcast.library import routine_paths
+from matcast.routine.paths import routine_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES_FILE = ROOT / "tests" / "fuzz_cases.json"

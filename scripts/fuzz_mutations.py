@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from matcast.library import routine_paths
+from matcast.routine.paths import routine_paths
 
 LIBRARY = Path(__file__).resolve().parents[1] / "routines"
 

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from scipy import signal
 
-from matcast.audio import chimes, loudness
+from matcast.audio import chimes, truepeak
 from matcast.audio.chimes import chime
 from matcast.audio.cover import make_cover
 from matcast.audio.ffmpeg import decode_pcm, encode_mp3, ffmpeg_exe
@@ -113,7 +113,7 @@ def test_true_peak_matches_resample_poly() -> None:
     x[5_000] = 0.6
     x[12_000:12_002] = [0.5, -0.5]  # an inter-sample peak well above its samples
     reference = np.abs(signal.resample_poly(x, 4, 1)).max()
-    assert loudness.true_peak(x) == pytest.approx(reference, rel=1e-6)
+    assert truepeak.true_peak(x) == pytest.approx(reference, rel=1e-6)
     assert measure(x, SR).true_peak_dbtp == pytest.approx(20 * math.log10(reference), abs=1e-4)
 
 

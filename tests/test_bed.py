@@ -16,17 +16,17 @@ import pytest
 from scipy import ndimage, signal
 from scipy.io import wavfile
 
-from matcast.audio import bed as bed_module
+from matcast.audio import generated_bed
 from matcast.audio.bed import (
     BED_LUFS,
     DEFAULT_LEVEL_DB,
     BedKind,
     ducking_gain,
-    generate_bed,
     load_bed,
     mix_bed,
 )
 from matcast.audio.ffmpeg import decode_pcm, encode_mp3
+from matcast.audio.generated_bed import generate_bed
 from matcast.audio.loudness import integrated_loudness
 from matcast.audio.master import level_clip, master
 from matcast.audio.mixer import assemble, to_float
@@ -104,9 +104,9 @@ def test_blocks_join_without_a_seam(kind: BedKind, monkeypatch: pytest.MonkeyPat
     whole = generate_bed(kind, 20 * SR, seed=1)
     # One-second blocks put nineteen joins inside the same stretch; threads or not, the bed is
     # the same samples, so the joins are as seamless as the inside of a block.
-    monkeypatch.setattr(bed_module, "_BLOCK_HOPS", 100)
+    monkeypatch.setattr(generated_bed, "_BLOCK_HOPS", 100)
     pieces = generate_bed(kind, 20 * SR, seed=1)
-    monkeypatch.setattr(bed_module, "_MAX_WORKERS", 1)
+    monkeypatch.setattr(generated_bed, "_MAX_WORKERS", 1)
     serial = generate_bed(kind, 20 * SR, seed=1)
     assert np.array_equal(pieces, serial)
     assert np.max(np.abs(pieces - whole)) < 1e-5 * rms(whole)

@@ -22,7 +22,7 @@ from matcast.audio import encoded
 from matcast.audio.ffmpeg import encode_mp3, ffmpeg_exe
 from matcast.audio.loudness import integrated_loudness
 from matcast.bounds import BED_LEVEL_MAX, BED_LEVEL_MIN
-from matcast.build import Builder, BuildOptions
+from matcast.build.session import Builder, BuildOptions
 from matcast.routine.loader import load_routine
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,7 @@ from mutagen.mp3 import MP3
 from scipy import signal as dsp
 
 from matcast.audio.ffmpeg import decode_pcm
-from matcast.build import Builder, BuildOptions, BuildResult
+from matcast.build.session import Builder, BuildOptions, BuildResult
 from matcast.compiler import CompileOptions
 from matcast.cues import SAMPLE_RATE, CueScript, EventKind
 from matcast.routine.loader import load_routine

@@ -201,7 +201,7 @@ def test_tree_pose_opens_the_eyes_before_balancing() -> None:
 
 
 def test_a_variant_can_publish_a_guidance_level() -> None:
-    from matcast.batch import compile_options
+    from matcast.build.plan import compile_options
     from matcast.routine.model import Variant
 
     variant = Variant(guidance=Guidance.light, style=Style.flow)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from matcast.atomic import COMMIT_SUFFIX, TMP_SUFFIX
 from matcast.audio.ffmpeg import decode_pcm
+from matcast.fs.atomic import COMMIT_SUFFIX, TMP_SUFFIX
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUTINE = "thunderbolt"
@@ -25,7 +25,7 @@ OTHER = ("--cues", "no-chimes")
 
 KILLED_BUILD = """
 import os, signal, sys
-from matcast.atomic import COMMIT_SUFFIX, TMP_SUFFIX
+from matcast.fs.atomic import COMMIT_SUFFIX, TMP_SUFFIX
 from matcast.cli import main
 
 kill_at, renames, real = int(sys.argv[1]), 0, os.replace
@@ -100,7 +100,7 @@ def test_a_kill_between_renames_is_finished_by_the_next_build(
 
 def test_recover_alone_restores_one_generation(tmp_path: Path) -> None:
     """What the lock holder runs first: the killed build's files, all four, without a rebuild."""
-    from matcast.atomic import recover
+    from matcast.fs.atomic import recover
 
     out, cache = tmp_path / "out", tmp_path / "cache"
     assert build(out, cache).returncode == 0

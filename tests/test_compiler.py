@@ -11,9 +11,9 @@ import pytest
 from matcast.compiler import CompileOptions, compile_routine, estimate
 from matcast.cues import SAMPLE_RATE, CueScript, EventKind, Side
 from matcast.errors import UsageError
-from matcast.library import routine_paths
 from matcast.routine.loader import LoadedRoutine, load_routine
 from matcast.routine.model import Level, Pace, Style
+from matcast.routine.paths import routine_paths
 
 LIBRARY = Path(__file__).resolve().parents[1] / "routines"
 ROUTINES = sorted(p.stem for p in routine_paths(LIBRARY))

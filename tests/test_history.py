@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from matcast.errors import RoutineError
-from matcast.library import in_library_order
 from matcast.publish.history import (
     DATE_STEP,
     Entry,
@@ -23,6 +22,7 @@ from matcast.publish.history import (
     record,
     save_history,
 )
+from matcast.routine.paths import in_library_order
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)

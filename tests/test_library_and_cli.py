@@ -14,7 +14,7 @@ import yaml
 
 from matcast.cli import format_table
 from matcast.compiler import compile_routine
-from matcast.library import routine_paths
+from matcast.routine.paths import routine_paths
 from matcast.routine.schema import SCHEMA_FILES, schema_text
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from matcast.cues import SAMPLE_RATE, Chapter, CueScript, Event, EventKind, Side
-from matcast.library import routine_paths
 from matcast.lint import LintContext, PoseFacts, lint_script
 from matcast.lint.sessions import lint_session, matrix
 from matcast.routine.enums import Guidance, Level, Prop
 from matcast.routine.loader import load_routine
+from matcast.routine.paths import routine_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "routines"

@@ -139,7 +139,7 @@ def with_suppressed_kill(pid: int) -> None:
 def test_commit_guard_forbids_the_renames(tmp_path: Path) -> None:
     """What an orphaned worker meets at its last step: its episode's files are not put in place
     and its temp files go, while the previous files stay as they were."""
-    from matcast.atomic import atomic_paths, set_commit_guard
+    from matcast.fs.atomic import atomic_paths, set_commit_guard
 
     old = tmp_path / "episode.mp3"
     old.write_bytes(b"previous")

@@ -18,14 +18,14 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from matcast.build import Builder, BuildOptions
+from matcast.build.lock import LEGACY_LOCK, folder_lock
+from matcast.build.session import Builder, BuildOptions
 from matcast.compiler import CompileOptions, compile_routine, length_range
 from matcast.errors import UsageError
-from matcast.library import routine_paths
-from matcast.lock import LEGACY_LOCK, folder_lock
 from matcast.publish.clock import hhmmss
 from matcast.routine.enums import CueSounds
 from matcast.routine.loader import load_routine
+from matcast.routine.paths import routine_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 POSES = ROOT / "routines" / "poses"
@@ -218,7 +218,7 @@ def test_the_lock_adds_no_file_and_removes_the_old_one(tmp_path: Path) -> None:
 def test_a_second_process_waits_for_the_lock(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys; from pathlib import Path; "
-         "from matcast.lock import folder_lock\n"
+         "from matcast.build.lock import folder_lock\n"
          "with folder_lock(Path(sys.argv[1])):\n"
          "    print('held', flush=True); sys.stdin.read()", str(tmp_path)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

@@ -41,7 +41,7 @@ from matcast.voice.piper_engine import (  # noqa: E402
     default_worker_cmd,
     piper_text,
 )
-from matcast.voice.versions import engine_version  # noqa: E402
+from matcast.voice.registry import engine_version  # noqa: E402
 
 VOICE = "en_US-joe-medium"
 JOE_MD5 = "74fd6a4dc39e0aa9dce145d7f5acd4f6"

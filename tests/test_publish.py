@@ -134,8 +134,8 @@ def test_stamps_for_spotify() -> None:
 
 
 def test_the_build_summary_uses_the_same_rounding() -> None:
-    from matcast.batch import Outcome
-    from matcast.batch_view import summary
+    from matcast.build.library_view import summary
+    from matcast.build.plan import Outcome
 
     assert "6:39" in summary([Outcome("post-run", "skipped", "up to date", duration=398.6)])
 

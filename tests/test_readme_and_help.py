@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from matcast.library import LOOKUP_ORDER
 from matcast.routine.loader import load_routine
 from matcast.routine.model import Variant
+from matcast.routine.paths import LOOKUP_ORDER
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()

@@ -13,9 +13,9 @@ import pytest
 
 from matcast.compiler import CompileOptions, compile_routine, session_length
 from matcast.errors import UsageError
-from matcast.library import routine_paths
 from matcast.routine.enums import Style
 from matcast.routine.loader import load_routine
+from matcast.routine.paths import routine_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 CPU_SECONDS = 20

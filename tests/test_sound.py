@@ -16,7 +16,7 @@ import pytest
 from scipy import signal
 
 from matcast.audio.ffmpeg import decode_pcm, encode_mp3
-from matcast.choices import choose_bed, choose_voice
+from matcast.build.choices import choose_bed, choose_voice
 from matcast.compiler import CompileOptions, compile_routine
 from matcast.cues import SAMPLE_RATE, ChimeKind, EventKind
 from matcast.routine.enums import CueSounds

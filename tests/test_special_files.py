@@ -79,7 +79,7 @@ def test_a_link_to_dev_zero_is_refused_unread(tmp_path: Path) -> None:
 def test_reading_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
     """The reader itself, past the library's link checks: a device and a FIFO are refused on
     the open descriptor, without blocking or reading; a file is read up to its bound."""
-    from matcast.regular import NotRegular, TooLarge, digest_regular, read_regular
+    from matcast.fs.regular import NotRegular, TooLarge, digest_regular, read_regular
 
     with pytest.raises(NotRegular, match="a device"):
         read_regular(Path("/dev/zero"), 1000)

@@ -16,10 +16,10 @@ import pytest
 import webvtt
 
 from matcast import compile_routine, load_routine
-from matcast.batch import compile_options
+from matcast.build.plan import compile_options
 from matcast.cues import CueScript, EventKind, samples_to_seconds
-from matcast.library import routine_paths
 from matcast.publish.sidecars import webvtt as write_webvtt
+from matcast.routine.paths import routine_paths
 from node_tools import run_node
 from vtt_check import webvtt_problems
 

@@ -27,8 +27,8 @@ from matcast.voice import (
     get_engine,
     synthesize,
 )
-from matcast.voice.engine import trim_silence
-from matcast.voice.pyttsx3_engine import WORKER_CMD_ENV, default_worker_cmd, speakable_text
+from matcast.voice.engine import speakable_text, trim_silence
+from matcast.voice.pyttsx3_engine import WORKER_CMD_ENV, default_worker_cmd
 
 VOICE = "gmw/en-us"
 MS = SAMPLE_RATE // 1000

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -44,20 +43,18 @@ from matcast.cli_options import (
     VoicesEngineOpt,
 )
 from matcast.errors import MatcastError, RoutineError, UsageError
-from matcast.library import (
+from matcast.routine.enums import CueSounds, Guidance, Level, Pace, Style
+from matcast.routine.paths import (
     default_library,
     no_routines,
     resolve_routine,
     routine_paths,
     shown_path,
 )
-from matcast.routine.enums import CueSounds, Guidance, Level, Pace, Style
 
 if TYPE_CHECKING:
-    from matcast.batch import Plan
     from matcast.compiler import CompileOptions
     from matcast.cues import CueScript
-    from matcast.manifest import Manifest
 
 # Commands import what they use when they run: a no-op library rebuild must not pay for loading
 # the compiler, pydantic or the audio libraries.
@@ -209,8 +206,8 @@ def list_cmd(library: LibraryOpt = None) -> None:
     import math
 
     from matcast.compiler import CompileOptions, compile_routine, length_range
-    from matcast.library import LIBRARY_CONFIG, in_library_order
     from matcast.routine.loader import load_library_config, load_routine
+    from matcast.routine.paths import LIBRARY_CONFIG, in_library_order
 
     folder = library or default_library()
     paths = routine_paths(folder)
@@ -299,7 +296,9 @@ def build(
     then write show notes, index.html and feed.xml, and record the number and date of each newly
     published episode in the library's published.yaml (commit it with the routines).
     """
-    _check_base_url(base_url)
+    from matcast.cli_build import build_library, build_routines, check_base_url
+
+    check_base_url(base_url)
     sound = {"bed": bed, "bed_level": bed_level, "cues": cues}
     if build_all:
         if minutes is not None or style is not None or level is not Level.all or (
@@ -309,177 +308,15 @@ def build(
         if routines and len(routines) > 1:
             raise UsageError("--all takes at most one library folder")
         folder = Path(routines[0]) if routines else (library or default_library())
-        code = _build_library(folder, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
+        code = build_library(folder, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
                               jobs or os.cpu_count() or 1, force, base_url, quiet, allow_long,
                               sound)
         raise typer.Exit(code)
     if not routines:
         raise UsageError("name at least one routine (see: matcast list), or use --all")
-    _build_routines(routines, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
+    build_routines(routines, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
                     _options(minutes, style, level, pace, allow_long, cues, guidance), quiet,
                     library, bed, bed_level)
-
-
-def _build_routines(names: list[str], out_dir: Path, engine: str | None, voice: str | None,
-                    rate: int | None, cache_dir: Path | None, bitrate: str, stereo: bool,
-                    options: CompileOptions, quiet: bool, library: Path | None,
-                    bed: str | None, bed_level: float | None) -> None:
-    from matcast.build import Builder, BuildOptions
-    from matcast.lint.command import build_warnings
-    from matcast.lock import folder_lock
-    from matcast.progress import reporter
-    from matcast.publish.clock import clock as length
-    from matcast.routine.loader import load_routine
-
-    loaded = [load_routine(resolve_routine(name, library)) for name in names]
-    seen: dict[str, str] = {}
-    for routine in loaded:
-        options.check(routine)
-        slug = options.variant().episode_slug(routine.slug)
-        if slug in seen:
-            raise UsageError(f"{routine.path} and {seen[slug]} would both write "
-                             f"{out_dir / slug}.mp3; build them into separate folders")
-        seen[slug] = str(routine.path)
-    build_options = BuildOptions(out_dir=out_dir, engine=engine, voice=voice, rate=rate,
-                                 cache_dir=cache_dir, bitrate=bitrate, stereo=stereo, bed=bed,
-                                 bed_level=bed_level)
-    progress = reporter(quiet)
-    try:
-        with Builder(build_options, progress) as builder:
-            # Everything that can be refused is, before the first file is written.
-            for routine in loaded:
-                builder.prepare(routine)
-            created = checks.usable_folders(checks.cache_folder(cache_dir),
-                                            checks.output_folder(out_dir))
-            with checks.removed_if_unused(created), folder_lock(out_dir, _waiting(out_dir, quiet)):
-                for routine in loaded:
-                    result = builder.build(routine, options)
-                    progress.finish()
-                    if not quiet:
-                        typer.echo(f"{result.mp3}  {length(result.duration_seconds)}"
-                                   f"  {result.mp3_bytes / 1e6:.1f} MB  "
-                                   f"({result.speech.rendered} lines spoken, "
-                                   f"{result.speech.cached} from cache; "
-                                   f"routine {shown_path(routine.path)})")
-                    # Coaching warnings show even with --quiet ("nothing but warnings and
-                    # errors").
-                    for line in build_warnings(routine, result.script):
-                        typer.echo(line, err=True)
-    finally:
-        progress.finish()
-
-
-def _build_library(library: Path, out_dir: Path, engine: str | None, voice: str | None,
-                   rate: int | None, cache_dir: Path | None, bitrate: str, stereo: bool,
-                   jobs: int, force: bool, base_url: str | None, quiet: bool,
-                   allow_long: bool, sound: dict[str, object]) -> int:
-    """Build and publish a library; the exit code is 1 if any episode failed."""
-    from matcast.lock import folder_lock
-
-    if not routine_paths(library):  # a missing library, or a file, is refused there
-        raise no_routines(library)
-    folders = [checks.output_folder(out_dir)]
-    if cache_dir is not None:
-        folders.insert(0, checks.cache_folder(cache_dir))
-    created = checks.usable_folders(*folders)
-    with checks.removed_if_unused(created), folder_lock(out_dir, _waiting(out_dir, quiet)):
-        return _build_library_locked(library, out_dir, engine, voice, rate, cache_dir, bitrate,
-                                     stereo, jobs, force, base_url, quiet, allow_long, sound)
-
-
-def _waiting(out_dir: Path, quiet: bool) -> Callable[[], None]:
-    def say() -> None:
-        if not quiet:
-            typer.echo(f"waiting for another build of {out_dir} to finish", err=True)
-    return say
-
-
-def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
-                          voice: str | None, rate: int | None, cache_dir: Path | None,
-                          bitrate: str, stereo: bool, jobs: int, force: bool,
-                          base_url: str | None, quiet: bool, allow_long: bool,
-                          sound: dict[str, object]) -> int:
-    from matcast import batch
-    from matcast.audio.levels import LEVEL_ID
-    from matcast.manifest import Manifest, file_digest
-
-    manifest = Manifest.load(out_dir)
-    defaults = batch.library_defaults(library, manifest)
-    cues = sound["cues"]
-    settings = batch.BatchSettings(
-        engine, batch.engine_versions(manifest), voice, rate, bitrate, stereo, defaults["album"],
-        LEVEL_ID,
-        json.dumps({**defaults, "bed": sound["bed"], "bed_level": sound["bed_level"],
-                    "cues": cues.value if isinstance(cues, CueSounds) else None,
-                    "bed_file": file_digest(Path(str(sound["bed"])))
-                    if sound["bed"] not in (None, "rain", "ocean", "none") else None},
-                   sort_keys=True))
-    plan = batch.plan(library, out_dir, manifest, settings, force,
-                      manifest.config.get("order", []))
-    if plan.todo:
-        # Only now: a rebuild with nothing to do never touches the cache or starts an engine.
-        if cache_dir is None:
-            checks.usable_folders(checks.cache_folder(None))
-        checks.library_choices(library, [job.routine for job in plan.todo], engine, voice,
-                               rate, sound["bed"], sound["bed_level"])
-    outcomes = list(plan.outcomes)
-    bar = None
-    if plan.todo and not quiet and sys.stderr.isatty():
-        from rich.console import Console
-
-        from matcast.batch_view import BatchBar
-
-        bar = BatchBar(len(plan.todo), Console(stderr=True))
-    build_options = {"engine": engine, "voice": voice, "rate": rate, "bitrate": bitrate,
-                     "stereo": stereo, "album": settings.album, "allow_long": allow_long,
-                     "cache_dir": str(cache_dir) if cache_dir else None,
-                     "bed": sound["bed"], "bed_level": sound["bed_level"],
-                     "cues": cues.value if isinstance(cues, CueSounds) else None}
-    try:
-        outcomes += batch.run(plan, library, out_dir, manifest, build_options, jobs,
-                              bar.callbacks() if bar else None)
-    finally:
-        if bar is not None:
-            bar.stop()
-    for outcome in outcomes:
-        if outcome.status == "removed":
-            batch.remove_episode(manifest, out_dir, outcome.slug)
-    manifest.save(out_dir)
-    published = _publish(library, out_dir, manifest, plan, base_url)
-    if not quiet:
-        from matcast.batch_view import summary, use_colour
-
-        typer.echo(summary(outcomes, use_colour(sys.stdout.isatty())))
-        typer.echo(f"library {shown_path(library)}: {len(plan.jobs)} episodes"
-                   + (f"; {published}" if published else ""))
-    failed = [o for o in outcomes if o.status == "failed"]
-    if quiet:
-        # --quiet drops the summary, not the failures: a script must see what went wrong.
-        for outcome in failed:
-            typer.echo(f"error: {outcome.slug}: {outcome.reason}", err=True)
-    return 1 if failed else 0
-
-
-def _publish(library: Path, out_dir: Path, manifest: Manifest, plan: Plan,
-             base_url: str | None) -> str:
-    from matcast.publish.files import FEED, PAGE
-    from matcast.publish.library import publish
-
-    result = publish(library, out_dir, manifest, plan.jobs, base_url)
-    for warning in result.warnings:
-        typer.echo(f"warning: {warning}", err=True)
-    if result.skipped:
-        return ""
-    names = ", ".join(sorted(p.name for p in result.files if p.name in (PAGE, FEED)))
-    return f"published {names} in {out_dir}" + (f"; {result.note}" if result.note else "")
-
-
-def _check_base_url(url: str | None) -> None:
-    from matcast.routine.links import url_problem
-
-    problem = url_problem(url, base=True) if url is not None else None
-    if problem is not None:
-        raise UsageError(f"--base-url: {problem}")
 
 
 @app.command()
@@ -488,7 +325,7 @@ def voices(
     lang: LangOpt = None,
 ) -> None:
     """List the voices of a speech engine: id, name, languages."""
-    from matcast.voice.engine import get_engine
+    from matcast.voice.registry import get_engine
 
     speech = get_engine(engine)
     try:

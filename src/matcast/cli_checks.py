@@ -110,7 +110,7 @@ def bitrate(raw: object) -> str:
 
 def engine(raw: object) -> str:
     """A registered speech engine's name."""
-    from matcast.voice.engine import engine_names
+    from matcast.voice.registry import engine_names
 
     name = str(raw).strip()
     if name not in engine_names():
@@ -170,7 +170,7 @@ def library_choices(library: Path, routines: list[str], engine: str | None, voic
     given_bed = isinstance(bed, str) and bed not in BED_NAMES
     if engine is None and voice is None and rate is None and not given_bed:
         return
-    from matcast.build import Builder, BuildOptions
+    from matcast.build.session import Builder, BuildOptions
     from matcast.routine.loader import load_routine
 
     options = BuildOptions(engine=engine, voice=voice, rate=rate,
@@ -240,8 +240,8 @@ def removed_if_unused(created: list[Path]) -> Iterator[None]:
 
 
 def remove_unused(created: list[Path]) -> None:
-    """Remove folders a refused command created, if it left them empty (deepest first; the
-    build lock is held on the folder itself and adds no file)."""
+    """Remove folders a refused command created, if it left nothing in them (deepest first; the
+    build lock adds no file, and ``rmdir`` leaves a folder that holds anything)."""
     for path in sorted(created, key=lambda p: len(p.parts), reverse=True):
         with contextlib.suppress(OSError):
             path.rmdir()

@@ -15,8 +15,8 @@ import typer
 
 from matcast import bounds
 from matcast import cli_checks as checks
-from matcast.library import LOOKUP_ORDER
 from matcast.routine.enums import CueSounds, Guidance, Level, Pace, Style
+from matcast.routine.paths import LOOKUP_ORDER
 
 
 class OutputFormat(StrEnum):

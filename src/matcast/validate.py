@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from matcast.errors import Problem, RoutineError, UsageError
-from matcast.library import LIBRARY_CONFIG, PUBLISHED, routine_paths
 from matcast.routine.files import file_link, library_link, poses_link
 from matcast.routine.loader import (
     POSES_DIR,
@@ -21,6 +20,7 @@ from matcast.routine.loader import (
     load_pose,
     load_routine,
 )
+from matcast.routine.paths import LIBRARY_CONFIG, PUBLISHED, routine_paths
 from matcast.routine.yamlsrc import YamlDoc, YamlProblems, read_yaml
 
 
@@ -139,7 +139,7 @@ def build_problems(loaded: LoadedRoutine) -> list[Problem]:
                         "with --allow-long")
                 problems.append(doc.problem(where, str(exc), hint))
     for i, variant in enumerate(routine.variants):
-        from matcast.batch import compile_options
+        from matcast.build.plan import compile_options
 
         options = compile_options(variant.model_dump(mode="json", exclude_none=True),
                                   allow_long=_declared_long(variant.minutes))

@@ -27,8 +27,9 @@ import numpy as np
 
 from matcast.audio.ffmpeg import decode_float
 from matcast.audio.levels import MP3_CEILING_DBTP, TARGET_LUFS, LoudnessReport
-from matcast.audio.loudness import integrated_loudness, peak_needs
+from matcast.audio.loudness import integrated_loudness
 from matcast.audio.master import LIMIT_RAMP_S
+from matcast.audio.truepeak import peak_needs
 from matcast.cues import SAMPLE_RATE
 from matcast.errors import MatcastError
 

@@ -25,15 +25,7 @@ from scipy import ndimage, signal
 from matcast.audio.gating import _BLOCK_S, _STEP_S
 from matcast.audio.gating import gated_lufs as _gated_lufs
 from matcast.audio.levels import LoudnessReport
-
-OVERSAMPLE = 4
-"""True-peak oversampling factor (BS.1770-4 Annex 2 asks for at least 4x at 48 kHz)."""
-
-_TP_REACH = 10
-"""Input samples each side the interpolation filter reaches: resample_poly's default design."""
-
-_TP_FILTER = signal.firwin(2 * _TP_REACH * OVERSAMPLE + 1, 1 / OVERSAMPLE, window=("kaiser", 5.0))
-"""The same low-pass :func:`scipy.signal.resample_poly` designs for up=4 (pass as ``window=``)."""
+from matcast.audio.truepeak import as_2d, candidates, true_peak, true_peaks_at
 
 _CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)
 """BS.1770 channel weights: L, R, C, then the surrounds; pyloudnorm allows five channels."""
@@ -62,10 +54,7 @@ the same peaks. More headroom multiplies the samples to oversample on dense mate
 _CHUNK_STEPS = 240
 """Streaming chunk size in 100 ms gating steps (~1 M samples at 44.1 kHz)."""
 
-_GATHER_BATCH = 1 << 16
-
 log = logging.getLogger(__name__)
-
 
 
 
@@ -75,7 +64,7 @@ def measure(samples: np.ndarray, sample_rate: int) -> LoudnessReport:
     ``samples`` is (n,) mono or (n, channels). Input shorter than one 400 ms gating block (which
     pyloudnorm refuses) is measured as a single block.
     """
-    x = _as_2d(samples)
+    x = as_2d(samples)
     if x.shape[0] == 0:
         return LoudnessReport(-math.inf, -math.inf)
     return LoudnessReport(integrated_loudness(x, sample_rate), _to_db(true_peak(x)))
@@ -87,7 +76,7 @@ def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
     Runs pyloudnorm's K-weighting chunk by chunk: equal to pyloudnorm within 1e-5 LU (tested),
     without its float64 copies (3 GB and 10 s for an hour).
     """
-    x = _as_2d(samples)
+    x = as_2d(samples)
     if x.shape[0] == 0:
         return -math.inf
     kw = _KWeighting(sample_rate, x.shape[1])
@@ -95,38 +84,6 @@ def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
         return _gated_lufs(kw.stream_energies(x), x.shape[0], sample_rate)
     energies, _ = kw.energies(np.asarray(x, dtype=np.float64), kw.initial_state())
     return _gated_lufs(energies, x.shape[0], sample_rate)
-
-
-def peak_needs(samples: np.ndarray, ceiling: float) -> tuple[np.ndarray, np.ndarray]:
-    """Where the 4x-oversampled peaks of mono ``samples`` exceed linear ``ceiling``.
-
-    Returns (indices, true peaks there); only the samples that could exceed it are oversampled.
-    """
-    x = _as_2d(samples)
-    idx = _candidates(x, ceiling)
-    if idx.size == 0:
-        return idx, np.empty(0, dtype=np.float32)
-    peaks = _true_peaks_at(x, idx)
-    over = peaks > ceiling
-    return idx[over], peaks[over]
-
-
-def true_peak(samples: np.ndarray) -> float:
-    """Linear true peak: the largest absolute value of the 4x oversampled signal.
-
-    Equal to ``max(abs(resample_poly(x, 4, 1)))`` with resample_poly's default filter (and never
-    below the sample peak), but only samples whose neighbourhood could beat the sample peak are
-    oversampled.
-    """
-    x = _as_2d(samples)
-    if x.shape[0] == 0:
-        return 0.0
-    sample_peak = float(max(np.max(x), -np.min(x)))
-    if sample_peak == 0.0:
-        return 0.0
-    near = _candidates(x, sample_peak * (1 - 1e-6))
-    peaks = _true_peaks_at(x, near)
-    return max(sample_peak, float(peaks.max()) if peaks.size else 0.0)
 
 
 def normalize(
@@ -144,7 +101,7 @@ def normalize(
     """
     if not np.issubdtype(np.asarray(samples).dtype, np.floating):
         raise TypeError(f"normalize wants float samples, got {np.asarray(samples).dtype}")
-    x = _as_2d(samples)
+    x = as_2d(samples)
     n = x.shape[0]
     if n == 0:
         return np.array(samples, dtype=np.float32)
@@ -250,105 +207,6 @@ class _KWeighting:
 # --- True peak ---------------------------------------------------------------------------------
 
 
-def _phase_matrix() -> np.ndarray:
-    """(2*reach+1, 4) weights W: phase k after input i is ``x[i-reach..i+reach] @ W[:, k]``.
-
-    resample_poly aligns output sample 4i+k with input i; its tap for input i+o is
-    ``4*h[centre + k - 4*o]``.
-    """
-    taps = OVERSAMPLE * _TP_FILTER
-    centre = _TP_REACH * OVERSAMPLE
-    weights = np.zeros((2 * _TP_REACH + 1, OVERSAMPLE))
-    for row, offset in enumerate(range(-_TP_REACH, _TP_REACH + 1)):
-        for phase in range(OVERSAMPLE):
-            tap = centre + phase - OVERSAMPLE * offset
-            if 0 <= tap < taps.size:
-                weights[row, phase] = taps[tap]
-    return weights
-
-
-_PHASES = _phase_matrix()
-_NEAR = slice(_TP_REACH - 1, _TP_REACH + 3)
-"""Rows of the input samples i-1..i+2, which carry most of the weight between i and i+1."""
-_NEAR_GAIN = float(np.abs(_PHASES[_NEAR]).sum(axis=0).max())
-_FAR_GAIN = float(
-    (np.abs(_PHASES).sum(axis=0) - np.abs(_PHASES[_NEAR]).sum(axis=0)).max()
-)
-_SCREEN_BLOCK = 16
-"""Block for the far maximum: at least the filter reach, so a block and its neighbours cover it."""
-_SCREEN_STEP = _SCREEN_BLOCK << 16
-
-
-def _candidates(x: np.ndarray, limit: float) -> np.ndarray:
-    """Sorted indices of the samples whose true peak could exceed ``limit``.
-
-    Rigorous and cheap: an oversampled value between samples i and i+1 is at most
-    ``_NEAR_GAIN * max|x[i-1..i+2]| + _FAR_GAIN * max|x[i-10..i+10]|``. The far maximum is taken
-    over 16-sample blocks (three blocks cover any sample's reach), leaving a per-block threshold on
-    the near maximum that ordinary programme material (noise, the body of speech) rarely crosses.
-    """
-    n = x.shape[0]
-    blk = _SCREEN_BLOCK
-    found = []
-    for start in range(0, n, _SCREEN_STEP):
-        stop = min(n, start + _SCREEN_STEP)
-        lo, hi = max(0, start - blk), min(n, stop + blk)
-        size = -(-(hi - lo) // blk) * blk
-        level = np.zeros(size, dtype=np.float32)
-        window = x[lo:hi]
-        if window.shape[1] == 1:
-            np.abs(window[:, 0], out=level[:hi - lo], casting="unsafe")
-        else:
-            level[:hi - lo] = np.abs(window).max(axis=1)
-        blocks = level.reshape(-1, blk)
-        spread = _spread(np.maximum.reduceat(level, np.arange(0, size, blk)), np.maximum)
-        # Near-maximum threshold per block; a sample j matters to candidates in blocks up to one
-        # away from its own, so take the lowest threshold among them.
-        threshold = _spread((limit - _FAR_GAIN * spread) / _NEAR_GAIN, np.minimum)
-        hot = np.flatnonzero(blocks > threshold[:, None])
-        if hot.size == 0:
-            continue
-        # Sample i looks at j in [i-1, i+2], so hot j makes i in [j-2, j+1] a candidate.
-        mask = np.zeros(size + 3, dtype=bool)
-        for shift in range(4):
-            mask[hot + shift] = True
-        near = np.flatnonzero(mask) + (lo - 2)
-        found.append(near[(near >= start) & (near < stop)])
-    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
-
-
-def _spread(values: np.ndarray, pick: np.ufunc) -> np.ndarray:
-    """Combine each block with its two neighbours (pick is np.maximum or np.minimum)."""
-    out = values.copy()
-    pick(out[1:], values[:-1], out=out[1:])
-    pick(out[:-1], values[1:], out=out[:-1])
-    return out
-
-
-def _true_peaks_at(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Per-sample true peak at ``idx``: max |value| of the 4 oversampled points from each sample
-    up to the next, over all channels. Equal to reshaping resample_poly's output to (n, 4)."""
-    n = x.shape[0]
-    out = np.zeros(idx.size, dtype=np.float32)
-    offsets = np.arange(-_TP_REACH, _TP_REACH + 1)
-    for start in range(0, idx.size, _GATHER_BATCH):
-        where = idx[start:start + _GATHER_BATCH, None] + offsets
-        outside = (where < 0) | (where >= n)
-        clipped = outside.any()
-        if clipped:
-            np.clip(where, 0, n - 1, out=where)
-        best = out[start:start + _GATHER_BATCH]
-        for channel in range(x.shape[1]):
-            window = x[where, channel].astype(np.float64)
-            if clipped:
-                window[outside] = 0.0
-            np.maximum(best, np.abs(window @ _PHASES).max(axis=1), out=best, casting="unsafe")
-    return out
-
-
-# --- Limiter -----------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True, slots=True)
 class _Span:
     """A stretch the limiter touches, padded to whole gating segments plus the filter's ring-out."""
@@ -387,20 +245,20 @@ class _Limiter:
         self._cand_idx = np.empty(0, dtype=np.int64)
         self._cand_peak = np.empty(0, dtype=np.float32)
 
-    def _ensure_candidates(self, gain_db: float) -> None:
+    def _ensurecandidates(self, gain_db: float) -> None:
         if gain_db <= self._cand_gain_db:
             return
         reach_db = gain_db + _CANDIDATE_HEADROOM_DB
         limit = self.ceiling / 10 ** (reach_db / 20)
-        idx = _candidates(self.x, limit)
-        peaks = _true_peaks_at(self.x, idx)
+        idx = candidates(self.x, limit)
+        peaks = true_peaks_at(self.x, idx)
         keep = peaks > limit
         self._cand_idx, self._cand_peak = idx[keep], peaks[keep]
         self._cand_gain_db = reach_db
 
     def spans(self, gain_db: float) -> list[_Span]:
         """The stretches where the envelope for ``gain_db`` is not 0 dB, merged and padded."""
-        self._ensure_candidates(gain_db)
+        self._ensurecandidates(gain_db)
         over = self._cand_peak * 10 ** (gain_db / 20) / self.ceiling
         hit = over > 1.0
         if not hit.any():
@@ -463,15 +321,6 @@ class _Limiter:
 
 
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def _as_2d(samples: np.ndarray) -> np.ndarray:
-    x = np.asarray(samples)
-    if x.ndim == 1:
-        return x.reshape(-1, 1)
-    if x.ndim == 2:
-        return x
-    raise ValueError(f"samples must be (n,) or (n, channels), got shape {x.shape}")
 
 
 def _to_db(value: float) -> float:

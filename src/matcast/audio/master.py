@@ -49,7 +49,8 @@ def level_clip(clip: np.ndarray) -> np.ndarray:
     A gain, then a smooth peak limiter; limiting lowers the loudness a little, so the gain is
     corrected and the limiter run again. True peaks scale with the gain, so they are found once.
     """
-    from matcast.audio.loudness import integrated_loudness, peak_needs
+    from matcast.audio.loudness import integrated_loudness
+    from matcast.audio.truepeak import peak_needs
 
     x = clip.astype(np.float32) / 32768.0
     lufs = integrated_loudness(x, SAMPLE_RATE)
@@ -101,7 +102,7 @@ def _smooth_limit(x: np.ndarray, idx: np.ndarray, peaks: np.ndarray,
 
 def limit_peaks(x: np.ndarray, ceiling_dbtp: float) -> np.ndarray:
     """``x`` with its 4x-oversampled peaks under ``ceiling_dbtp`` (smooth gain, then a trim)."""
-    from matcast.audio.loudness import peak_needs
+    from matcast.audio.truepeak import peak_needs
 
     ceiling = 10 ** (ceiling_dbtp / 20)
     idx, peaks = peak_needs(x, ceiling)
@@ -212,7 +213,7 @@ def master(script: CueScript, speech: Mapping[str, np.ndarray], target_lufs: flo
             out[key] = _scaled(x, gain)
         peak = bound
     else:
-        from matcast.audio.loudness import true_peak
+        from matcast.audio.truepeak import true_peak
 
         peak = 0.0
         for key, x in sounds.items():

@@ -15,10 +15,10 @@ from typing import Any
 
 from matcast.cues import SAMPLE_RATE, CueScript
 from matcast.errors import Problem, RoutineError, UsageError
-from matcast.library import default_library, resolve_routine, routine_paths
 from matcast.lint.rules import RULES, Finding, LintContext, lint_script
 from matcast.lint.sessions import Session, describe, lint_built, lint_session, matrix
 from matcast.lint.stats import SessionStats, session_stats
+from matcast.routine.paths import default_library, resolve_routine, routine_paths
 
 
 @dataclass

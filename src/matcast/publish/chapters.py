@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from matcast.cues import SAMPLE_RATE, CueScript, samples_to_seconds
-from matcast.publish import Episode
 from matcast.publish.clock import stamp
 from matcast.publish.plain import plain_text
+from matcast.publish.writer import Episode
 
 CHAPTERS_VERSION = "1.2.0"
 """The version of the JSON chapters format written."""

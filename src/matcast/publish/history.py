@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from matcast.errors import Problem, RoutineError
-from matcast.library import PUBLISHED as HISTORY_FILE
+from matcast.routine.paths import PUBLISHED as HISTORY_FILE
 
 PODCAST_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 """The UUIDv5 namespace of ``podcast:guid`` (Podcasting 2.0 namespace, the guid tag)."""
@@ -274,7 +274,7 @@ def _legacy_date(value: Any) -> dt.datetime | None:
 def save_history(library: Path, history: History) -> bool:
     """Write ``published.yaml`` (atomically) if its text changed; True if it was written.
     Raises OutputError when it cannot be written."""
-    from matcast.atomic import clean_stale, write_atomic
+    from matcast.fs.atomic import clean_stale, write_atomic
 
     path = history_path(library)
     text = history.to_yaml().encode("utf-8")

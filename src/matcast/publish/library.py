@@ -1,10 +1,12 @@
 """Publishing a built library: show notes, the podcast feed and the library page.
 
-Reads the manifest, the routines, the library's publication history (``published.yaml``) and each
-episode's cue-script sidecar, turns them into :class:`~matcast.publish.records.EpisodeRecord`, and
-hands those to the writers, in the library's order. Episodes published for the first time are
-recorded in the history first (number, date, and the podcast's GUID with the first feed). Skipped
-when nothing it reads changed since the last time.
+Reads the library's episodes (:class:`LibraryEpisode`) and what the build recorded of them
+(:data:`Built`; the manifest itself is the build side's business), the routines, the library's
+publication history (``published.yaml``) and each episode's cue-script sidecar, turns them into
+:class:`~matcast.publish.records.EpisodeRecord`, and hands those to the writers, in the library's
+order. Episodes published for the first time are recorded in the history first (number, date,
+and the podcast's GUID with the first feed). Skipped when nothing it reads changed since the last
+time.
 """
 
 from __future__ import annotations
@@ -12,20 +14,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from matcast import __version__
-from matcast.atomic import atomic_paths
-from matcast.batch import EpisodeJob
 from matcast.cues import SAMPLE_RATE, CueScript
 from matcast.errors import OutputError
-from matcast.library import LIBRARY_CONFIG as CONFIG_FILE
-from matcast.library import PUBLISHED
-from matcast.manifest import Manifest
+from matcast.fs.atomic import atomic_paths
 from matcast.publish.files import FEED, NOTES_SUFFIX, PAGE
+from matcast.routine.paths import LIBRARY_CONFIG as CONFIG_FILE
+from matcast.routine.paths import PUBLISHED
 
 if TYPE_CHECKING:
     from matcast.publish.history import History
@@ -39,6 +39,28 @@ SHOW_COVER = "cover"
 """Base name of the show's cover image in the output folder."""
 
 
+class LibraryEpisode(Protocol):
+    """One episode of the library, as the publisher reads it (the build's plan has these)."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def routine(self) -> str:
+        """The routine file, relative to the library folder."""
+        ...
+    @property
+    def variant(self) -> Mapping[str, Any]:
+        """The variant's options (minutes, style, level, pace)."""
+        ...
+
+
+Built = Mapping[str, Mapping[str, Any]]
+"""What the last build recorded of each built episode, by slug (key, number, title, mp3_bytes,
+duration, fingerprints; an older build's published date and GUID)."""
+
+
 @dataclass(frozen=True)
 class Published:
     """What a publish wrote, or why it wrote less."""
@@ -48,6 +70,8 @@ class Published:
     skipped: bool = False
     warnings: tuple[str, ...] = ()
     """What the user should fix, though everything was written."""
+    key: str = ""
+    """The :func:`publish_key` to keep for the next publish (which skips when it is unchanged)."""
 
 
 def library_config(library: Path) -> LibraryConfig:
@@ -59,7 +83,7 @@ def library_config(library: Path) -> LibraryConfig:
     return load_library_config(path) if path.is_file() else LibraryConfig()
 
 
-def publish_key(library: Path, manifest: Manifest, jobs: Sequence[EpisodeJob],
+def publish_key(library: Path, episodes: Sequence[LibraryEpisode], built: Built,
                 base_url: str | None) -> str:
     """A hash of everything the feed, the notes and the page are made from (read as bytes: a
     library with nothing new is not parsed)."""
@@ -67,8 +91,8 @@ def publish_key(library: Path, manifest: Manifest, jobs: Sequence[EpisodeJob],
     for name in (CONFIG_FILE, PUBLISHED):
         path = library / name
         data.append(hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None)
-    for job in jobs:
-        entry = manifest.episodes.get(job.slug)
+    for job in episodes:
+        entry = built.get(job.slug)
         if entry is not None:
             # The fingerprints change whenever an episode's files are written again.
             data.append([job.slug, entry.get("key"), entry.get("number"),
@@ -77,14 +101,15 @@ def publish_key(library: Path, manifest: Manifest, jobs: Sequence[EpisodeJob],
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def publish(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[EpisodeJob],
-            base_url: str | None, force: bool = False) -> Published:
+def publish(library: Path, out_dir: Path, jobs: Sequence[LibraryEpisode], built: Built,
+            base_url: str | None, previous_key: str | None, force: bool = False) -> Published:
     """Write show notes, ``index.html`` and (given a base URL) ``feed.xml`` for the built
-    episodes among ``jobs``. Every file is written atomically, all renamed together."""
-    key = publish_key(library, manifest, jobs, base_url)
+    episodes among ``jobs``. Every file is written atomically, all renamed together. Skipped when
+    ``previous_key`` (the last publish's :attr:`Published.key`) shows nothing changed."""
+    key = publish_key(library, jobs, built, base_url)
     page = out_dir / PAGE
-    if not force and manifest.publish == key and page.is_file():
-        return Published((), skipped=True)
+    if not force and previous_key == key and page.is_file():
+        return Published((), skipped=True, key=key)
 
     from matcast.publish.feed import feed_xml
     from matcast.publish.notes import show_notes_page
@@ -92,8 +117,8 @@ def publish(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[Epi
 
     config = library_config(library)
     given_url, base_url = base_url, base_url or config.base_url
-    history, warnings = _record_history(library, out_dir, manifest, jobs, base_url)
-    records = _records(library, out_dir, manifest, jobs, config, history)
+    history, warnings = _record_history(library, out_dir, jobs, built, base_url)
+    records = _records(library, out_dir, jobs, built, config, history)
     cover_name, cover = _show_cover(library, config)
     outputs: dict[Path, bytes] = {out_dir / cover_name: cover}
     for record in records:
@@ -120,23 +145,21 @@ def publish(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[Epi
         for tmp, target in zip(tmps, targets, strict=True):
             tmp.write_bytes(outputs[target])
     # The key as it is now that published.yaml has the new episodes: the next build skips.
-    manifest.publish = publish_key(library, manifest, jobs, given_url)
-    manifest.save(out_dir)
-    return Published(tuple(targets), note, warnings=tuple(warnings))
+    return Published(tuple(targets), note, warnings=tuple(warnings),
+                     key=publish_key(library, jobs, built, given_url))
 
 
-def _record_history(library: Path, out_dir: Path, manifest: Manifest,
-                    jobs: Sequence[EpisodeJob], base_url: str | None
-                    ) -> tuple[History, list[str]]:
+def _record_history(library: Path, out_dir: Path, jobs: Sequence[LibraryEpisode], built: Built,
+                    base_url: str | None) -> tuple[History, list[str]]:
     """The library's history with every built episode in it, saved to ``published.yaml`` when
     that added something; a warning instead when the file cannot be written."""
     from matcast.publish.feed import feed_url
     from matcast.publish.history import load_history, record, save_history
 
     history = load_history(library)
-    built = [(job.slug, int(manifest.episodes[job.slug]["number"])) for job in jobs
-             if job.slug in manifest.episodes and (out_dir / f"{job.slug}.cues.json").is_file()]
-    updated = record(history, built, manifest.episodes, dt.datetime.now(dt.UTC),
+    numbers = [(job.slug, int(built[job.slug]["number"])) for job in jobs
+               if job.slug in built and (out_dir / f"{job.slug}.cues.json").is_file()]
+    updated = record(history, numbers, built, dt.datetime.now(dt.UTC),
                      feed_url(base_url) if base_url else None)
     warnings = []
     if updated != history:
@@ -168,7 +191,7 @@ def _show_cover(library: Path, config: LibraryConfig) -> tuple[str, bytes]:
     return f"{SHOW_COVER}.png", make_cover(config.title, "guided yoga sessions")
 
 
-def _records(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[EpisodeJob],
+def _records(library: Path, out_dir: Path, jobs: Sequence[LibraryEpisode], built: Built,
              config: LibraryConfig, history: History) -> list[EpisodeRecord]:
     """A record per built episode, in the order of ``jobs`` (the library's)."""
     from matcast.routine.loader import load_routine
@@ -176,7 +199,7 @@ def _records(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[Ep
     records = []
     routines: dict[str, LoadedRoutine | None] = {}
     for job in jobs:
-        entry = manifest.episodes.get(job.slug)
+        entry = built.get(job.slug)
         cues = out_dir / f"{job.slug}.cues.json"
         if entry is None or not cues.is_file():
             continue  # never built (its build failed): nothing to publish
@@ -191,7 +214,7 @@ def _records(library: Path, out_dir: Path, manifest: Manifest, jobs: Sequence[Ep
     return records
 
 
-def _record(job: EpisodeJob, entry: dict[str, Any], script: CueScript,
+def _record(job: LibraryEpisode, entry: Mapping[str, Any], script: CueScript,
             loaded: LoadedRoutine | None, config: LibraryConfig,
             history: History) -> EpisodeRecord:
     from matcast.publish.records import EpisodeRecord, PoseNote

@@ -7,7 +7,7 @@ from pathlib import Path
 from matcast.audio.ffmpeg import encode_mp3
 from matcast.audio.tags import write_tags
 from matcast.cues import SAMPLE_RATE
-from matcast.publish import Episode
+from matcast.publish.writer import Episode
 
 
 class Mp3Writer:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from matcast.cues import SAMPLE_RATE, CueScript, EventKind
-from matcast.publish import Episode
+from matcast.publish.writer import Episode
 
 
 class CuesJsonWriter:

@@ -8,7 +8,7 @@ import difflib
 from pathlib import Path
 
 from matcast.errors import Problem
-from matcast.regular import NotRegular, TooLarge, check_regular, read_regular
+from matcast.fs.regular import NotRegular, TooLarge, check_regular, read_regular
 from matcast.routine.enums import AUDIO_SUFFIXES, BED_NAMES
 from matcast.routine.model import Sound
 from matcast.routine.yamlsrc import KeyPath, YamlDoc

@@ -7,8 +7,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from matcast.routine.fields import InvalidValue, StrictModel, Text
 from matcast.routine.links import email_problem, url_problem
-from matcast.routine.model import InvalidValue, Sound, Text, VoiceChoice, _Strict
+from matcast.routine.model import Sound, VoiceChoice
 
 
 def _check(problem: str | None, value: str, hint: str) -> str:
@@ -37,7 +38,7 @@ BaseUrl = Annotated[str, Field(max_length=500), AfterValidator(_base)]
 Email = Annotated[str, Field(max_length=200), AfterValidator(_email)]
 
 
-class LibraryConfig(_Strict):
+class LibraryConfig(StrictModel):
     """The podcast channel: everything a feed and the library page say about the whole show."""
 
     title: Text = "matcast sessions"

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from matcast.errors import Problem, RoutineError
-from matcast.library import LIBRARY_CONFIG, routine_paths
+from matcast.routine.fields import SIDE_PLACEHOLDERS, SLUG_PATTERN
 from matcast.routine.files import (  # noqa: F401  (re-exported: build, choices, publish)
     AUDIO_SUFFIXES,
     IMAGE_MAGIC,
@@ -34,14 +34,13 @@ from matcast.routine.files import (  # noqa: F401  (re-exported: build, choices,
 from matcast.routine.library_config import LibraryConfig
 from matcast.routine.model import (
     PLACEHOLDER,
-    SIDE_PLACEHOLDERS,
-    SLUG_PATTERN,
     Caution,
     Pose,
     PoseRef,
     Routine,
     StepSpec,
 )
+from matcast.routine.paths import LIBRARY_CONFIG, routine_paths
 from matcast.routine.problems import validate_model
 from matcast.routine.variants import variant_problems
 from matcast.routine.yamlsrc import KeyPath, YamlDoc, YamlProblems, read_yaml

@@ -13,10 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
-    Strict,
     Tag,
     model_validator,
 )
@@ -24,66 +22,30 @@ from pydantic import (
 from matcast.bounds import BED_LEVEL_MAX, BED_LEVEL_MIN, RATE_MAX, RATE_MIN
 from matcast.routine.enums import (
     BreathCues,
-    CueSounds,
     Guidance,
     Level,
     Pace,
-    Position,
-    Prop,
     Style,
 )
+from matcast.routine.fields import (
+    BreathCuesName,
+    CueSoundsName,
+    GuidanceName,
+    LevelName,
+    PaceName,
+    PoseId,
+    PositionName,
+    PropName,
+    Seconds,
+    StrictModel,
+    StyleName,
+    Text,
+    check_spoken,
+)
 from matcast.routine.text import PLACEHOLDER as PLACEHOLDER  # re-exported: the loader
-from matcast.routine.text import speech_problem
-
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
-"""Routine slugs and pose ids: lower-case letters, digits and dashes."""
-
-SIDE_PLACEHOLDERS = frozenset({"side", "Side", "other", "Other"})
-"""The placeholders a bilateral pose may use: the current side and the other one."""
-
-MAX_TEXT = 1000
-"""Longest spoken line, in characters: longer text belongs in several steps."""
-
-class InvalidValue(ValueError):
-    """A value a validator refuses, with a hint the loader shows under the message."""
-
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.hint = hint
 
 
-def _spoken(text: str) -> str:
-    problem = speech_problem(text)
-    if problem is not None:
-        hint = ("placeholders are {side}, {other}, {Side} and {Other}; braces are not spoken"
-                if "brace" in problem else "write what the voice should say, or remove the line")
-        raise InvalidValue(problem, hint)
-    return text
-
-
-PoseId = Annotated[str, Field(pattern=SLUG_PATTERN, description="A pose file name without .yaml")]
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_spoken)]
-"""A spoken line (or a title): words, with braces only around placeholders."""
-Seconds = Annotated[float, Field(ge=0, le=600)]
-
-
-# Strict mode wants enum instances; a routine file gives their string values.
-LevelName = Annotated[Level, Strict(False)]
-StyleName = Annotated[Style, Strict(False)]
-BreathCuesName = Annotated[BreathCues, Strict(False)]
-PaceName = Annotated[Pace, Strict(False)]
-CueSoundsName = Annotated[CueSounds, Strict(False)]
-GuidanceName = Annotated[Guidance, Strict(False)]
-PositionName = Annotated[Position, Strict(False)]
-PropName = Annotated[Prop, Strict(False)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, use_attribute_docstrings=True,
-                              frozen=True)
-
-
-class Breath(_Strict):
+class Breath(StrictModel):
     """The length of one breath at medium pace."""
 
     inhale: float = Field(4.0, gt=0, le=30)
@@ -92,7 +54,7 @@ class Breath(_Strict):
     """Seconds of the out-breath."""
 
 
-class Hold(_Strict):
+class Hold(StrictModel):
     """How long a pose is held: give exactly one of breaths, seconds or minutes."""
 
     breaths: int | None = Field(None, ge=1, le=500)
@@ -113,7 +75,7 @@ class Hold(_Strict):
         return self
 
 
-class StepSpec(_Strict):
+class StepSpec(StrictModel):
     """A spoken step with its own pause after it."""
 
     say: Text
@@ -139,7 +101,7 @@ Step = Annotated[
 """A step: plain text, or ``{say, pause}``."""
 
 
-class Caution(_Strict):
+class Caution(StrictModel):
     """A safety note, spoken before the pose, with an optional gentler pose to do instead."""
 
     say: Text
@@ -155,7 +117,7 @@ CautionItem = Annotated[
 """A caution: plain text, or ``{say, alternative}``."""
 
 
-class PositionSpan(_Strict):
+class PositionSpan(StrictModel):
     """Where a pose starts, where it is held, and where its exit steps leave the listener."""
 
     start: PositionName
@@ -173,7 +135,7 @@ PoseSpanItem = Annotated[
 """A position: one name when the pose starts, is held and ends there, or ``{start, held, end}``."""
 
 
-class LevelNotes(_Strict):
+class LevelNotes(StrictModel):
     """What a pose adds at one level (see the README's table of levels)."""
 
     say: list[Text] = Field(default_factory=list, max_length=20)
@@ -183,13 +145,13 @@ class LevelNotes(_Strict):
     """Props this level of the pose uses; the intro names them."""
 
 
-class Pose(_Strict):
+class Pose(StrictModel):
     """A pose file under ``routines/poses/``: written once, used by many routines."""
 
     name: Text
     """The pose's English name, spoken when it starts."""
     sanskrit: Annotated[str, Field(min_length=1, max_length=200),
-                        AfterValidator(_spoken)] | None = None
+                        AfterValidator(check_spoken)] | None = None
     """Its Sanskrit name, spoken after the English one in hold style."""
     targets: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
         default_factory=list, max_length=30)
@@ -243,7 +205,7 @@ class Pose(_Strict):
     """Extra guidance and props per level, e.g. ``{beginner: {say: [...], props: [block]}}``."""
 
 
-class PoseRef(_Strict):
+class PoseRef(StrictModel):
     """One entry of a routine's sequence: a pose from the library, with overrides."""
 
     pose: PoseId
@@ -277,7 +239,7 @@ class PoseRef(_Strict):
     (an overridden exit that ends on hands and knees, say)."""
 
 
-class Defaults(_Strict):
+class Defaults(StrictModel):
     """Settings every pose of the routine uses unless it says otherwise."""
 
     breath: Breath = Field(default_factory=Breath)
@@ -294,7 +256,7 @@ class Defaults(_Strict):
     """Seconds between check-ins during long holds."""
 
 
-class Duration(_Strict):
+class Duration(StrictModel):
     """The session length a routine is meant for, in minutes."""
 
     default: float = Field(gt=0, le=720)
@@ -313,7 +275,7 @@ class Duration(_Strict):
         return self
 
 
-class VoiceChoice(_Strict):
+class VoiceChoice(StrictModel):
     """Which speech engine and voice speak the session (the command line overrides it)."""
 
     engine: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")] | None = None
@@ -326,7 +288,7 @@ class VoiceChoice(_Strict):
 
 
 
-class Sound(_Strict):
+class Sound(StrictModel):
     """What the session sounds like besides the voice (the command line overrides it)."""
 
     bed: Annotated[str, Field(min_length=1, max_length=300)] | None = None
@@ -338,7 +300,7 @@ class Sound(_Strict):
     """voice-and-chimes (default), chimes-in-holds (no words during holds), or no-chimes."""
 
 
-class Variant(_Strict):
+class Variant(StrictModel):
     """One episode to publish from a routine: the routine built with these options."""
 
     minutes: float | None = Field(None, gt=0, le=720)
@@ -389,7 +351,7 @@ class Variant(_Strict):
         return ", ".join(parts)
 
 
-class Routine(_Strict):
+class Routine(StrictModel):
     """A routine file under ``routines/``: one guided session."""
 
     title: Text

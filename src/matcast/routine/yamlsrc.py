@@ -23,7 +23,7 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from matcast.errors import Problem
-from matcast.regular import NotRegular, TooLarge, read_regular
+from matcast.fs.regular import NotRegular, TooLarge, read_regular
 
 KeyPath = tuple[str | int, ...]
 

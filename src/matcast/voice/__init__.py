@@ -18,9 +18,9 @@ _EXPORTS = {
     "RATE_MIN": "matcast.voice.engine",
     "SpeechEngine": "matcast.voice.engine",
     "VoiceInfo": "matcast.voice.engine",
-    "engine_names": "matcast.voice.engine",
-    "get_engine": "matcast.voice.engine",
-    "register_engine": "matcast.voice.engine",
+    "engine_names": "matcast.voice.registry",
+    "get_engine": "matcast.voice.registry",
+    "register_engine": "matcast.voice.registry",
     "Pyttsx3Engine": "matcast.voice.pyttsx3_engine",
     "SynthStats": "matcast.voice.synth",
     "synthesize": "matcast.voice.synth",
@@ -34,11 +34,9 @@ if TYPE_CHECKING:
         RATE_MIN,
         SpeechEngine,
         VoiceInfo,
-        engine_names,
-        get_engine,
-        register_engine,
     )
     from matcast.voice.pyttsx3_engine import Pyttsx3Engine
+    from matcast.voice.registry import engine_names, get_engine, register_engine
     from matcast.voice.synth import SynthStats, synthesize
 
 

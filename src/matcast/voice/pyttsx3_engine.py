@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import os
 import shlex
-import struct
 import sys
-import unicodedata
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -24,8 +21,13 @@ import numpy as np
 
 from matcast.bounds import DEFAULT_RATE
 from matcast.errors import EngineError
-from matcast.voice._worker import wav_defect
-from matcast.voice.engine import VoiceInfo, check_rate, resolve_voice, to_sample_rate, trim_silence
+from matcast.voice.engine import (
+    VoiceInfo,
+    check_rate,
+    read_speech_wav,
+    resolve_voice,
+    speakable_text,
+)
 from matcast.voice.versions import pyttsx3_version
 from matcast.voice.worker_process import Worker, WorkerSession, short_cue
 
@@ -36,60 +38,6 @@ that inject a failing worker."""
 
 
 _WORKER_MODULE = "matcast.voice._worker"
-
-
-def speakable_text(text: str) -> str:
-    """``text`` as plain words: control and format characters removed, whitespace collapsed."""
-    chars = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if ch.isspace() or category in ("Zl", "Zp"):
-            chars.append(" ")
-        elif not category.startswith("C"):
-            chars.append(ch)
-    return " ".join("".join(chars).split())
-
-
-def read_speech_wav(path: Path) -> np.ndarray:
-    """A speech WAV as trimmed int16 mono at 44.1 kHz; ValueError if missing, unreadable or silent.
-
-    Decoded with pydub's in-memory WAV parser: ``AudioSegment.from_wav`` would hand a file it
-    cannot parse to ffmpeg, which may be absent and cannot help with a broken file anyway.
-    """
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ValueError("no WAV file was written") from None
-    defect = wav_defect(data)
-    if defect:
-        # Never take a WAV cut short as a shorter line: the session would skip words.
-        raise ValueError(defect)
-    with warnings.catch_warnings():
-        # pydub warns at import when ffmpeg is not on PATH (WAV decoding does not need it) and,
-        # on 3.11-3.12, that audioop is deprecated (audioop-lts replaces it on 3.13).
-        warnings.simplefilter("ignore", RuntimeWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from pydub import AudioSegment
-        from pydub.exceptions import CouldntDecodeError
-    try:
-        segment = AudioSegment(data=data)
-    except (CouldntDecodeError, struct.error, ValueError, IndexError) as exc:
-        raise ValueError(f"unreadable WAV ({exc})") from None
-    width, channels, rate = segment.sample_width, segment.channels, segment.frame_rate
-    dtypes = {1: np.int8, 2: np.dtype("<i2"), 4: np.dtype("<i4")}
-    if width not in dtypes or channels < 1 or rate < 1:
-        raise ValueError(f"unsupported WAV ({width * 8}-bit, {channels} channels, {rate} Hz)")
-    raw = segment.raw_data
-    frames = len(raw) // (width * channels)
-    if frames == 0:
-        raise ValueError("the WAV has no samples")
-    pcm = np.frombuffer(raw[: frames * width * channels], dtype=dtypes[width]).astype(np.float64)
-    pcm = pcm.reshape(frames, channels).mean(axis=1) * (32768.0 / 2.0 ** (8 * width - 1))
-    mono = np.clip(np.rint(pcm), -32768, 32767).astype(np.int16)
-    clip = trim_silence(to_sample_rate(mono, rate))
-    if clip.size == 0:
-        raise ValueError(f"the WAV is silent ({frames} samples, nothing above -50 dBFS)")
-    return clip
 
 
 def default_worker_cmd() -> list[str]:

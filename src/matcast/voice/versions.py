@@ -136,16 +136,6 @@ VERSIONS: dict[str, Callable[[], str]] = {"pyttsx3": pyttsx3_version, "piper": p
 """Engine name -> its version function; engines register theirs here."""
 
 
-def engine_version(name: str) -> str:
-    """The version string of the engine called ``name`` (as its ``version()`` gives it)."""
-    fn = VERSIONS.get(name)
-    if fn is None:
-        from matcast.voice.engine import get_engine
-
-        return get_engine(name).version()  # raises a VoiceError for unknown names
-    return fn()
-
-
 def engine_versions() -> str:
     """Every known engine's version, one line each: what a library build depends on."""
     return "\n".join(f"{name}: {fn()}" for name, fn in sorted(VERSIONS.items()))

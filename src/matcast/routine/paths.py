@@ -40,7 +40,7 @@ def default_library() -> Path:
 
 def shipped_library() -> Path | None:
     """The library that comes with matcast: the source checkout's, else the bundled one."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # src/matcast
     for candidate in (package.parents[1] / "routines", package / "_routines"):
         if candidate.is_dir():
             return candidate

@@ -11,8 +11,8 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from matcast.batch import Outcome
-from matcast.batch import Progress as Callbacks
+from matcast.build.library import Progress as Callbacks
+from matcast.build.plan import Outcome
 from matcast.publish.clock import clock
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from matcast.atomic import write_atomic
+from matcast.fs.atomic import write_atomic
 
 MANIFEST = "manifest.json"
 """The manifest's file name in the output folder."""
@@ -79,7 +79,7 @@ def digest(data: bytes) -> str:
 def file_digest(path: Path) -> str | None:
     """SHA-256 of a file's bytes, or None if it cannot be read or is not a regular file (a FIFO
     would block, /dev/zero never end: the loader then reports it, with its name)."""
-    from matcast.regular import digest_regular
+    from matcast.fs.regular import digest_regular
 
     try:
         return digest_regular(path)

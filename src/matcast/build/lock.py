@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from matcast.atomic import folder_error, make_folder, recover
 from matcast.errors import OutputError
+from matcast.fs.atomic import folder_error, make_folder, recover
 
 LEGACY_LOCK = ".matcast.lock"
 """The lock file earlier versions left in every output folder; removed when found unused."""

@@ -15,19 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
-from matcast.atomic import atomic_paths, check_writable, clean_stale
 from matcast.audio.cover import make_cover
 from matcast.audio.ffmpeg import mp3_level_change_db
 from matcast.audio.levels import LEVEL_ID, SESSION_CEILING_DBTP, TARGET_LUFS, LoudnessReport
 from matcast.audio.master import ProfileStore, level_clip, master
 from matcast.audio.mixer import assemble, pcm
 from matcast.audio.tags import EpisodeTags
-from matcast.choices import Bed, Voice, choose_bed, choose_voice
+from matcast.build.choices import Bed, Voice, choose_bed, choose_voice
+from matcast.build.manifest import Manifest
+from matcast.build.progress import Reporter, Silent
 from matcast.compiler import CompileOptions, compile_routine
 from matcast.cues import SAMPLE_RATE, CueScript
 from matcast.errors import OutputError
-from matcast.manifest import Manifest
-from matcast.progress import Reporter, Silent
+from matcast.fs.atomic import atomic_paths, check_writable, clean_stale
 from matcast.publish import Episode, Writer, default_writers
 from matcast.routine.loader import LoadedRoutine, image_mime
 from matcast.routine.model import VoiceChoice
@@ -255,6 +255,7 @@ def _with_bed(audio: np.ndarray, script: CueScript, bed: Bed, slug: str, target_
     the loudness target and true-peak ceiling met again for the mix (a bed adds a little to
     both). This path measures the whole session, so it is slower than a voice-only build."""
     from matcast.audio import bed as beds
+    from matcast.audio.generated_bed import generate_bed
     from matcast.audio.loudness import measure, normalize
     from matcast.audio.mixer import to_int16
 
@@ -263,7 +264,7 @@ def _with_bed(audio: np.ndarray, script: CueScript, bed: Bed, slug: str, target_
         assert bed.path is not None
         layer = beds.load_bed(bed.path, voice.size)
     else:
-        layer = beds.generate_bed(beds.BedKind(bed.kind), voice.size,
+        layer = generate_bed(beds.BedKind(bed.kind), voice.size,
                                   seed=zlib.crc32(slug.encode()))
     mixed = beds.mix_bed(voice, layer, beds.ducking_gain(script),
                          beds.DEFAULT_LEVEL_DB + bed.level_db)

@@ -1,0 +1,387 @@
+"""Generated beds: soft rain and waves on a shore, any length, at the beds' common loudness.
+
+Generated beds are filtered noise shaped by envelopes that change over seconds. The envelopes and
+raindrops are drawn first at a 100 Hz control rate, for the whole length, from their own random
+streams; the audio is then made in independent blocks (in parallel), each block's filters running
+in on the noise just before it, so a bed is seamless and costs memory proportional to its length.
+Its level is set before any audio exists: its loudness follows from the filters' K-weighted power
+and the envelopes, so an hour of audio is never measured.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import assert_never
+
+import numpy as np
+from scipy import signal
+
+from matcast.audio.bed import BED_LUFS, BedKind
+from matcast.audio.gating import _STEP_S, gated_lufs
+from matcast.cues import SAMPLE_RATE
+
+_CONTROL_RATE = 100
+"""Envelope points per second, interpolated linearly to the audio rate (10 ms between points is
+far faster than anything the envelopes do, so the interpolation is inaudible)."""
+
+_BLOCK_HOPS = 4800
+"""Control intervals per audio block (48 s): large enough that per-block overhead is nothing,
+small enough that temporaries stay a few MB."""
+
+_MAX_WORKERS = 4
+"""Threads rendering a generated bed's blocks at once: a laptop's cores, no more (the rest of the
+build may be busy too)."""
+
+_WHITE_VAR = (2 * 32768**2 + 1) / 6
+"""Variance of uniform int16 noise, the raw material (four samples per 64-bit draw, ~10x faster
+than Gaussian draws; the filters make it Gaussian enough)."""
+
+_SALT = {BedKind.rain: 1, BedKind.ocean: 2}
+"""Mixed into the seed so that rain and ocean with the same seed share no random numbers."""
+
+
+def generate_bed(kind: BedKind, samples: int, sample_rate: int = SAMPLE_RATE,
+                 seed: int = 0) -> np.ndarray:
+    """``samples`` of float32 mono bed at :data:`BED_LUFS`, the same every time for a seed.
+
+    Up to its gain (a fraction of a dB), a bed is the start of any longer bed of the same kind,
+    seed and rate.
+    """
+    if samples < 0:
+        raise ValueError(f"samples must be >= 0, got {samples}")
+    design = _design(BedKind(kind), sample_rate)
+    out = np.empty(samples, dtype=np.float32)
+    if samples == 0:
+        return out
+    block = design.hop * _BLOCK_HOPS
+    hops = -(-samples // block) * _BLOCK_HOPS
+    noise_seed, *control_seeds = np.random.SeedSequence([seed, _SALT[design.kind]]).spawn(8)
+    controls = _controls(design, hops,
+                         [np.random.Generator(np.random.PCG64(s)) for s in control_seeds])
+    lufs = _expected_lufs(design, controls, samples, sample_rate)
+    gain = np.float32(10 ** ((BED_LUFS - lufs) / 20))
+    scaled = _Controls([(e * gain).astype(np.float32) for e in controls.envs],
+                       controls.drop_pos, controls.drop_var, controls.drop_amp * gain)
+
+    def render(start: int) -> None:
+        _render_block(design, noise_seed, scaled, start, out[start:start + block])
+
+    starts = range(0, samples, block)
+    workers = min(_MAX_WORKERS, os.cpu_count() or 1, len(starts))
+    if workers == 1:
+        for start in starts:
+            render(start)
+    else:
+        # sosfilt and numpy's large-array loops release the GIL, so blocks render in parallel.
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(render, starts))
+    return out
+
+
+def _render_block(design: _Design, noise_seed: np.random.SeedSequence, controls: _Controls,
+                  start: int, out: np.ndarray) -> None:
+    """Render the bed from sample ``start`` into ``out`` (one block, or the bed's short end).
+
+    Blocks do not depend on each other, so they can render in any order: the noise generator
+    jumps straight to the block's place in the stream, and the filters run in on the
+    :func:`_warmup` samples of noise before it. Their memory is a few milliseconds, so that
+    leaves them in the state the previous block ended in (to 1e-13): no seam. They run in
+    float64 because with poles this close to 1, float32 arithmetic leaves a rounding-noise floor
+    only 90 dB down that differs from run to run, so two blocks would not quite meet.
+    """
+    hop = design.hop
+    block = hop * _BLOCK_HOPS
+    warm = _warmup(hop * _CONTROL_RATE)
+    noise = np.random.PCG64(noise_seed)
+    # Noise sample i is raw draw (warm + i) / 4: the first block has run-in noise too.
+    noise.advance(start // 4)
+    white = _raw_int16(noise, warm + block).astype(np.float64)
+    first = start // hop
+    frac = (np.arange(hop, dtype=np.float32) / np.float32(hop))[None, :]
+    ramp = np.empty((_BLOCK_HOPS, hop), dtype=np.float32)
+    mixed = np.empty((_BLOCK_HOPS, hop), dtype=np.float32)
+    for i, (sos, env_all) in enumerate(zip(design.bands, controls.envs, strict=True)):
+        band = signal.sosfilt(sos, white)[warm:].reshape(-1, hop)
+        env = env_all[first:first + _BLOCK_HOPS + 1]
+        np.multiply((env[1:] - env[:-1])[:, None], frac, out=ramp)
+        ramp += env[:-1, None]
+        if i == 0:
+            np.multiply(band, ramp, out=mixed, casting="same_kind")
+        else:
+            band *= ramp
+            np.add(mixed, band, out=mixed, casting="same_kind")
+    flat = mixed.reshape(-1)
+    _add_drops(flat, start, controls.drop_pos, controls.drop_var, controls.drop_amp,
+               design.drops)
+    out[:] = flat[:out.size]
+
+
+def _warmup(sample_rate: int) -> int:
+    """Samples of noise each block's filters run in on: a quarter second, ~50 times the
+    slowest filter's time constant (5 ms), a whole number of 64-bit draws."""
+    return -(-sample_rate // 16) * 4
+
+
+@dataclass(frozen=True)
+class _Design:
+    """The fixed parts of a kind of bed at one sample rate."""
+
+    kind: BedKind
+    hop: int
+    """Samples per control interval."""
+    bands: list[np.ndarray]
+    """One SOS filter per band, each scaled to unit output RMS for the raw white noise."""
+    drops: np.ndarray
+    """(variants, length) float32 raindrop waveforms, peak 1 (empty for ocean)."""
+    k_power: np.ndarray
+    """(bands, bands) expected K-weighted power of the bands' products, per sample."""
+    drop_energy: np.ndarray
+    """K-weighted energy of each raindrop variant."""
+
+
+@dataclass(frozen=True)
+class _Controls:
+    """Everything random about a bed except its noise, at the control rate."""
+
+    envs: list[np.ndarray]
+    """Per band, the linear gain at each control point."""
+    drop_pos: np.ndarray
+    """First sample of each raindrop, ascending."""
+    drop_var: np.ndarray
+    """Which waveform each drop uses."""
+    drop_amp: np.ndarray
+    """Each drop's peak amplitude."""
+
+
+@functools.cache
+def _design(kind: BedKind, sample_rate: int) -> _Design:
+    """The filters, drops and K-weighted powers of ``kind`` at ``sample_rate``."""
+    hop = round(sample_rate / _CONTROL_RATE)
+    two_pi = 2 * np.pi
+    match kind:
+        case BedKind.rain:
+            # Pink between 400 Hz and 3.2 kHz from two pole-zero pairs an octave apart
+            # (-3 dB/octave on average, which is what makes noise sound soft rather than hissy),
+            # a first-order high-pass at 250 Hz so there is no rumble, and a first-order roll-off
+            # above 7 kHz so there is no sizzle.
+            zeros = two_pi * -np.array([0.0, 800.0, 3200.0])
+            poles = two_pi * -np.array([250.0, 400.0, 1600.0, 7000.0])
+            bands = [_analog_sos(zeros, poles, sample_rate)]
+            drops = _drop_bank(sample_rate)
+        case BedKind.ocean:
+            # The body of the wave: brown noise (a leaky integrator above 60 Hz) with the rumble
+            # below 30 Hz cut (earbuds and phones cannot play it; it would only eat headroom) and
+            # everything above 800 Hz rolled off steeply, so it roars rather than hisses.
+            lp_z, lp_p, _ = signal.butter(2, two_pi * 800.0, analog=True, output="zpk")
+            zeros = np.concatenate([[0.0], lp_z])
+            poles = np.concatenate([two_pi * -np.array([30.0, 60.0]), lp_p])
+            # The wash: a gentle band of hiss that rises as a wave breaks and fades as it
+            # recedes.
+            bp_z, bp_p, _ = signal.butter(1, [two_pi * 700.0, two_pi * 5000.0],
+                                          btype="bandpass", analog=True, output="zpk")
+            bands = [_analog_sos(zeros, poles, sample_rate),
+                     _analog_sos(bp_z, bp_p, sample_rate)]
+            drops = np.zeros((0, 1), dtype=np.float32)
+        case _:
+            assert_never(kind)
+
+    k_sos = _k_weighting(sample_rate)
+    impulse = np.zeros(sample_rate)
+    impulse[0] = 1.0
+    weighted = [signal.sosfilt(k_sos, signal.sosfilt(sos, impulse))
+                for sos in bands]
+    k_power = _WHITE_VAR * np.array([[float(a @ b) for b in weighted] for a in weighted])
+    drop_energy = np.array([
+        float(np.sum(signal.sosfilt(k_sos, np.concatenate([d, np.zeros(sample_rate // 10)]))**2))
+        for d in drops.astype(np.float64)
+    ])
+    return _Design(kind, hop, bands, drops, k_power, drop_energy)
+
+
+def _analog_sos(zeros: np.ndarray, poles: np.ndarray, sample_rate: int) -> np.ndarray:
+    """SOS of an analog design (rad/s), scaled to unit output RMS for the raw noise."""
+    z, p, k = signal.bilinear_zpk(zeros, poles, 1.0, sample_rate)
+    sos = signal.zpk2sos(z, p, k)
+    impulse = np.zeros(sample_rate)
+    impulse[0] = 1.0
+    power = _WHITE_VAR * float(np.sum(signal.sosfilt(sos, impulse) ** 2))
+    sos[0, :3] /= math.sqrt(power)
+    return sos
+
+
+def _k_weighting(sample_rate: int) -> np.ndarray:
+    from matcast.audio.loudness import _KWeighting
+
+    return np.asarray(_KWeighting(sample_rate, 1).sos, dtype=np.float64)
+
+
+_DROP_VARIANTS = 12
+_DROP_S = 0.025
+
+
+@functools.cache
+def _drop_bank(sample_rate: int) -> np.ndarray:
+    """Raindrop waveforms: a short sine gliding upwards as it dies away (the "plip" of a drop
+    landing in water), with a 1 ms raised-cosine onset so that no drop clicks."""
+    rng = np.random.default_rng(20240611)  # the bank is part of the sound, not of the seed
+    length = round(_DROP_S * sample_rate)
+    t = np.arange(length) / sample_rate
+    f0 = np.exp(rng.uniform(np.log(1800.0), np.log(4200.0), _DROP_VARIANTS))[:, None]
+    glide = rng.uniform(1.15, 1.4, _DROP_VARIANTS)[:, None]
+    tau = rng.uniform(0.004, 0.009, _DROP_VARIANTS)[:, None]
+    phase = 2 * np.pi * f0 * (t + (glide - 1) * t**2 / (2 * _DROP_S))
+    onset = np.minimum(t / 0.001, 1.0)
+    # The decay is down to a few per cent by the end; the last 5 ms taper that to zero.
+    offset = np.minimum((_DROP_S - t) / 0.005, 1.0)
+    shape = np.sin(phase) * np.exp(-t / tau) * (0.5 - 0.5 * np.cos(np.pi * onset)) * (
+        0.5 - 0.5 * np.cos(np.pi * offset))
+    shape /= np.abs(shape).max(axis=1, keepdims=True)
+    return shape.astype(np.float32)
+
+
+_RAIN_DROP_RATE = 3.0
+"""Raindrops per second at the rain's average level."""
+_RAIN_DROP_DB = (-18.0, -6.0)
+"""Range of drop peaks relative to the rain's RMS: heard as soft ticks, never as clicks."""
+_OCEAN_PERIOD_S = (6.0, 12.0)
+_OCEAN_TROUGH_DB = -10.0
+"""Level between waves relative to a crest: the swell."""
+_OCEAN_WASH_DB = -10.0
+"""Level of the wash at a crest, relative to the body of the wave."""
+_OCEAN_WASH_TROUGH_DB = -24.0
+"""How far the wash dies away between waves, relative to its crest: it all but stops."""
+_WAVE_PEAK = 0.4
+"""Where in its cycle a wave crests: it builds faster than it recedes."""
+
+
+def _controls(design: _Design, hops: int, streams: list[np.random.Generator]) -> _Controls:
+    """The envelopes and drops of ``hops`` control intervals, drawn from ``streams``.
+
+    Each quantity has its own stream and draws in time order, so a longer bed repeats a shorter
+    one's controls.
+    """
+    rate = _CONTROL_RATE
+    t = np.arange(hops + 1) / rate
+    seconds = hops / rate
+    match design.kind:
+        case BedKind.rain:
+            level_db = _wander(streams[0], t, 4.0, 1.5) + _wander(streams[1], t, 17.0, 1.0)
+            # Heavier rain is louder and has more drops: thin a fast Poisson stream by the level.
+            peak_db = 2 * (1.5 + 1.0)
+            when = _arrivals(streams[2], _RAIN_DROP_RATE * 10 ** (peak_db / 10), seconds)
+            level_then = np.interp(when, t, level_db)
+            keep = streams[3].random(when.size) < 10 ** ((level_then - peak_db) / 10)
+            variant = streams[4].integers(0, _DROP_VARIANTS, when.size)
+            amp = 10 ** ((streams[5].uniform(*_RAIN_DROP_DB, when.size) + level_then) / 20)
+            pos = np.round(when * design.hop * rate).astype(np.int64)
+            return _Controls([10 ** (level_db / 20)], pos[keep], variant[keep],
+                             amp[keep].astype(np.float32))
+        case BedKind.ocean:
+            # Irregular waves: each lasts its own 6-12 s and crests at its own height.
+            count = int(seconds / _OCEAN_PERIOD_S[0]) + 2
+            periods = streams[0].uniform(*_OCEAN_PERIOD_S, count)
+            crest_db = np.clip(streams[1].normal(0.0, 1.5, count), -3.0, 3.0)
+            edges = np.concatenate([[0.0], np.cumsum(periods)])
+            wave = np.searchsorted(edges, t, side="right") - 1
+            phase = (t - edges[wave]) / periods[wave]
+            sets_db = _wander(streams[2], t, 40.0, 1.5)
+            crest = crest_db[wave]
+            body_db = sets_db + _OCEAN_TROUGH_DB + (crest - _OCEAN_TROUGH_DB) * _swell(phase)
+            # The wash starts a little after the wave does and peaks more sharply.
+            wash = _swell(np.clip((phase - 0.1) / 0.9, 0.0, 1.0)) ** 1.5
+            wash_db = (sets_db + _OCEAN_WASH_DB + _OCEAN_WASH_TROUGH_DB
+                       + (crest - _OCEAN_WASH_TROUGH_DB) * wash)
+            none = np.zeros(0, dtype=np.int64)
+            return _Controls([10 ** (body_db / 20), 10 ** (wash_db / 20)], none, none,
+                             np.zeros(0, dtype=np.float32))
+        case _:
+            assert_never(design.kind)
+
+
+def _swell(phase: np.ndarray) -> np.ndarray:
+    """0 → 1 → 0 over one wave (phase 0..1), cresting at :data:`_WAVE_PEAK`, flat at both ends
+    so that consecutive waves of different heights join smoothly."""
+    warp = math.log(0.5) / math.log(_WAVE_PEAK)
+    return np.sin(np.pi * phase**warp) ** 2
+
+
+def _wander(rng: np.random.Generator, t: np.ndarray, spacing_s: float, sd_db: float
+            ) -> np.ndarray:
+    """A slow random level in dB at times ``t``: random targets every ``spacing_s`` joined by
+    half-cosines (smooth, and never beyond two standard deviations)."""
+    count = int(t[-1] / spacing_s) + 2
+    knots = np.clip(rng.normal(0.0, sd_db, count), -2 * sd_db, 2 * sd_db)
+    where = t / spacing_s
+    index = np.minimum(where.astype(np.int64), count - 2)
+    w = 0.5 - 0.5 * np.cos(np.pi * (where - index))
+    return knots[index] * (1 - w) + knots[index + 1] * w
+
+
+def _arrivals(rng: np.random.Generator, rate: float, seconds: float) -> np.ndarray:
+    """Times of a Poisson process of ``rate`` per second up to ``seconds``, drawn in order."""
+    parts = [np.zeros(0)]
+    now = 0.0
+    while now < seconds:
+        gaps = rng.exponential(1 / rate, 1024)
+        times = now + np.cumsum(gaps)
+        parts.append(times)
+        now = float(times[-1])
+    times = np.concatenate(parts)
+    return times[times < seconds]
+
+
+def _add_drops(block: np.ndarray, start: int, pos: np.ndarray, variant: np.ndarray,
+               amp: np.ndarray, bank: np.ndarray) -> None:
+    """Add the drops that sound in ``block`` (which starts at sample ``start``), in place."""
+    if pos.size == 0:
+        return
+    length = bank.shape[1]
+    lo, hi = np.searchsorted(pos, [start - length + 1, start + block.size])
+    if lo == hi:
+        return
+    where = (pos[lo:hi] - start)[:, None] + np.arange(length)
+    values = amp[lo:hi, None] * bank[variant[lo:hi]]
+    inside = (where >= 0) & (where < block.size)
+    block += np.bincount(where[inside], weights=values[inside],
+                         minlength=block.size).astype(np.float32)
+
+
+def _raw_int16(noise: np.random.BitGenerator, samples: int) -> np.ndarray:
+    # Little-endian on every machine, so a seed gives the same bed everywhere.
+    return noise.random_raw(samples // 4).astype("<u8", copy=False).view("<i2")
+
+
+def _expected_lufs(design: _Design, controls: _Controls, samples: int, sample_rate: int
+                   ) -> float:
+    """The BS.1770 integrated loudness of the first ``samples`` of a bed, before its gain.
+
+    Read off the controls, without the audio: the bed's K-weighted energy in each 100 ms step is
+    the bands' K-weighted power times their envelopes, integrated, plus the drops' energy (the
+    envelopes move slowly enough that weighting them and the noise apart is exact to 0.01 dB).
+    BS.1770 gating then runs on those energies as it would on the audio. What it leaves out is
+    the noise's own random wobble, which averages out over a gating block.
+    """
+    hop = design.hop
+    hops = -(-samples // hop)
+    per_hop = np.zeros(hops)
+    for i, e_i in enumerate(controls.envs):
+        for j, e_j in enumerate(controls.envs):
+            a_i, b_i, a_j, b_j = e_i[:hops], e_i[1:hops + 1], e_j[:hops], e_j[1:hops + 1]
+            # The integral of the product of two linear ramps over one control interval.
+            per_hop += design.k_power[i, j] * hop * (
+                2 * a_i * a_j + a_i * b_j + b_i * a_j + 2 * b_i * b_j) / 6
+    cumulative = np.concatenate([[0.0], np.cumsum(per_hop)])
+    seg = round(_STEP_S * sample_rate)
+    edges = np.minimum(np.arange(0, samples + seg, seg), samples)
+    energy = np.diff(np.interp(edges / hop, np.arange(hops + 1), cumulative))
+    heard = controls.drop_pos < samples
+    if heard.any():
+        energy += np.bincount(controls.drop_pos[heard] // seg,
+                              weights=controls.drop_amp[heard].astype(np.float64) ** 2
+                              * design.drop_energy[controls.drop_var[heard]],
+                              minlength=energy.size)[:energy.size]
+    return gated_lufs(energy, samples, sample_rate)
