@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from matcast.routine.loader import LoadedRoutine, load_routine
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "routines"
+
+# Tests live in folders that mirror the package (tests/compiler/, tests/voice/, ...); the helpers
+# they share (node_tools, vtt_check) stay here, importable from every folder.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,7 @@ from matcast.errors import UsageError
 from matcast.routine.loader import load_routine
 
 SR = SAMPLE_RATE
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KINDS = list(BedKind)
 
 

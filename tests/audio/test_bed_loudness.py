@@ -25,7 +25,7 @@ from matcast.bounds import BED_LEVEL_MAX, BED_LEVEL_MIN
 from matcast.build.session import Builder, BuildOptions
 from matcast.routine.loader import load_routine
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ROUTINE = """\
 title: Bed levels
 defaults: {hold: {breaths: 2}, rest: 4}

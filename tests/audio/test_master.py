@@ -24,7 +24,7 @@ from matcast.compiler import CompileOptions, compile_routine
 from matcast.cues import SAMPLE_RATE, EventKind
 from matcast.routine.loader import load_routine
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def speechlike(text: str) -> np.ndarray:

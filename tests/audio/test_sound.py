@@ -23,7 +23,7 @@ from matcast.routine.enums import CueSounds
 from matcast.routine.loader import load_routine
 from matcast.routine.model import VoiceChoice
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ROUTINE = """\
 title: Sound test
 defaults: {{hold: {{breaths: 2}}, rest: 4}}

@@ -28,7 +28,7 @@ from matcast.compiler import CompileOptions
 from matcast.cues import SAMPLE_RATE, CueScript, EventKind
 from matcast.routine.loader import load_routine
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ROUTINE = "downward-dog-back"
 
 

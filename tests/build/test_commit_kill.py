@@ -17,7 +17,7 @@ import pytest
 from matcast.audio.ffmpeg import decode_pcm
 from matcast.fs.atomic import COMMIT_SUFFIX, TMP_SUFFIX
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ROUTINE = "thunderbolt"
 FILES = (".mp3", ".cues.json", ".vtt", ".chapters.json")
 OTHER = ("--cues", "no-chimes")

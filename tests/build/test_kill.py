@@ -23,7 +23,7 @@ from matcast.audio.ffmpeg import decode_pcm
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ROUTINE = "downward-dog-back"
 KILLS = 24
 

@@ -27,7 +27,7 @@ from matcast.routine.enums import CueSounds
 from matcast.routine.loader import load_routine
 from matcast.routine.paths import routine_paths
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 POSES = ROOT / "routines" / "poses"
 
 QUICK = """\

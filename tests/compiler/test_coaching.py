@@ -18,7 +18,7 @@ from matcast.lint.rules import count_number, hold_spans, is_breath_word
 from matcast.routine.enums import Guidance, Level, Position, Style
 from matcast.routine.loader import LoadedRoutine, load_routine
 
-LIBRARY = Path(__file__).resolve().parents[1] / "routines"
+LIBRARY = Path(__file__).resolve().parents[2] / "routines"
 BREATH = round(4 * SAMPLE_RATE) + round(5 * SAMPLE_RATE)
 
 

@@ -15,7 +15,7 @@ from matcast.routine.loader import LoadedRoutine, load_routine
 from matcast.routine.model import Level, Pace, Style
 from matcast.routine.paths import routine_paths
 
-LIBRARY = Path(__file__).resolve().parents[1] / "routines"
+LIBRARY = Path(__file__).resolve().parents[2] / "routines"
 ROUTINES = sorted(p.stem for p in routine_paths(LIBRARY))
 
 

@@ -17,7 +17,7 @@ from matcast.routine.enums import Style
 from matcast.routine.loader import load_routine
 from matcast.routine.paths import routine_paths
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CPU_SECONDS = 20
 """A bound no sane compile comes near (the 500-entry file below takes under a second); the old
 scheduler needed minutes for it."""

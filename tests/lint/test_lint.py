@@ -18,7 +18,7 @@ from matcast.routine.enums import Guidance, Level, Prop
 from matcast.routine.loader import load_routine
 from matcast.routine.paths import routine_paths
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LIBRARY = ROOT / "routines"
 ROUTINES = [p.stem for p in routine_paths(LIBRARY)]
 BREATH = 9 * SAMPLE_RATE

@@ -24,7 +24,7 @@ from matcast.publish.history import (
 )
 from matcast.routine.paths import in_library_order
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 FEED = "https://example.org/yoga/feed.xml"
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+from test_publish import make_record
 
 from matcast import Style
 from matcast.audio.ffmpeg import encode_mp3
@@ -23,7 +24,6 @@ from matcast.cues import SAMPLE_RATE, samples_to_seconds
 from matcast.publish.page import library_page
 from matcast.publish.records import EpisodeRecord
 from matcast.routine.library_config import LibraryConfig
-from test_publish import make_record
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed (pip install playwright)")

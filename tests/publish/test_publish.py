@@ -41,7 +41,7 @@ from matcast.publish.timeline import timeline
 from matcast.routine.library_config import LibraryConfig
 from node_tools import run_node
 
-LIBRARY = Path(__file__).resolve().parents[1] / "routines"
+LIBRARY = Path(__file__).resolve().parents[2] / "routines"
 BASE = "https://example.org/yoga/"
 IMAGE = "https://example.org/yoga/cover.png"
 EVIL = '<script>alert(1)</script> & "quotes"'

@@ -15,8 +15,8 @@ import feedparser
 import pytest
 from mutagen.id3 import ID3
 
+from library_builds import build_all, make_library
 from node_tools import run_node
-from test_batch import build_all, make_library
 from vtt_check import webvtt_problems
 
 EMAIL = "owner@example.org"

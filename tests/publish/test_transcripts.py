@@ -23,7 +23,7 @@ from matcast.routine.paths import routine_paths
 from node_tools import run_node
 from vtt_check import webvtt_problems
 
-LIBRARY = Path(__file__).resolve().parents[1] / "routines"
+LIBRARY = Path(__file__).resolve().parents[2] / "routines"
 MARKUP = "Breathe <in> & out --> slowly, <b>then</b> rest &amp; relax"
 
 

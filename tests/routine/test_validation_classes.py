@@ -107,7 +107,7 @@ def refused(run: Run, target: Path, where: str, message: str) -> str:
 
 
 def test_the_shipped_library_is_valid(run: Run) -> None:
-    code, err = run("validate", str(Path(__file__).resolve().parents[1] / "routines"))
+    code, err = run("validate", str(Path(__file__).resolve().parents[2] / "routines"))
     assert code == 0, err
 
 
