@@ -90,7 +90,7 @@ def test_killed_library_builds(tmp_path: Path) -> None:
     library = tmp_path / "library"
     library.mkdir()
     shutil.copytree(ROOT / "routines" / "poses", library / "poses")
-    for name in ("downward-dog-back", "happy-baby"):
+    for name in ("seated-twist", "happy-baby"):  # two short routines without variants of their own
         text = (ROOT / "routines" / f"{name}.yaml").read_text()
         (library / f"{name}.yaml").write_text(text + "variants:\n  - {}\n  - {style: hold, "
                                               "pace: fast}\n")
