@@ -72,6 +72,7 @@ def agree(out: Path) -> float:
     return float(cues["duration"])
 
 
+@pytest.mark.slow  # three builds and a kill each: the default suite keeps the recover() test
 @pytest.mark.parametrize("kill_at", [2, 3, 4])
 def test_a_kill_between_renames_is_finished_by_the_next_build(
         tmp_path: Path, kill_at: int) -> None:
