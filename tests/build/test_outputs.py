@@ -18,6 +18,7 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
+from library_builds import QUICK
 from matcast.build.lock import LEGACY_LOCK, folder_lock
 from matcast.build.session import Builder, BuildOptions
 from matcast.compiler import CompileOptions, compile_routine, length_range
@@ -29,18 +30,6 @@ from matcast.routine.paths import routine_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 POSES = ROOT / "routines" / "poses"
-
-QUICK = """\
-title: Quick {name}
-description: A one-minute test session.
-focus: [hips]
-styles: [hold, flow]
-defaults: {{hold: {{breaths: 1}}, rest: 0.5}}
-intro: [Hello.]
-sequence:
-  - pose: {pose}
-outro: [Done.]
-"""
 
 
 def make_library(root: Path) -> Path:

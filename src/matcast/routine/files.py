@@ -8,7 +8,7 @@ import difflib
 from pathlib import Path
 
 from matcast.errors import Problem
-from matcast.fs.regular import NotRegular, TooLarge, check_regular, read_regular
+from matcast.fs.regular import NotRegular, check_regular
 from matcast.routine.enums import AUDIO_SUFFIXES, BED_NAMES
 from matcast.routine.model import Sound
 from matcast.routine.yamlsrc import KeyPath, YamlDoc
@@ -62,11 +62,12 @@ def image_problem(path: Path) -> str | None:
 
     try:
         size = path.stat().st_size
-        head = read_regular(path, MAX_COVER_BYTES)[:8] if size <= MAX_COVER_BYTES else b""
+        # Only the signature is needed: a regular file (never a FIFO) opens and reads at once.
+        check_regular(path)
+        with open(path, "rb") as handle:
+            head = handle.read(8)
     except NotRegular as exc:
         return str(exc).removeprefix(f"{path} ")
-    except TooLarge:
-        size = MAX_COVER_BYTES + 1
     except OSError as exc:
         return f"cannot be read: {exc.strerror}"
     if size > MAX_COVER_BYTES:
