@@ -2,7 +2,7 @@
 # The test command (README): install matcast with its test tools, install Debian's chromium for
 # the browser tests and node with npm for the Node checks where this user can (root with apt-get),
 # install the Node checks' packages into tests/node/node_modules (ignored by git), then run the
-# whole suite. Extra arguments go to pytest.
+# whole suite on every core. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,4 +32,5 @@ if command -v npm >/dev/null 2>&1; then
   npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 fi
 
-python -m pytest "$@"
+# On every core, one test file per worker at a time (a file's module fixtures are built once).
+python -m pytest -n "${MATCAST_TEST_WORKERS:-auto}" --dist loadfile "$@"
