@@ -2,6 +2,7 @@
 
     python scripts/bench.py [session|library|engines|all] [ROUTINE]
     python scripts/bench.py noop [OUT]
+    python scripts/bench.py bed
 
 session (default routine post-run): wall time and peak memory of a cold build (empty utterance
 cache) and of a warm one (everything cached), the time ffmpeg alone takes to encode the same
@@ -16,6 +17,9 @@ noop [OUT]: the CPU time (user + system, from getrusage of the child process) an
 no-op `matcast build --all` of the shipped library, against its 0.3 s CPU target. OUT is an output
 folder already built with `matcast build --all -o OUT` (no other options); without it, one is
 built first into a temporary folder (a cold build: a minute or two).
+
+bed: the time to generate ten minutes of each built-in sound bed, as a fraction of the ten
+minutes it lasts (the bed is generated at build time, so this is its share of a build).
 
 engines: the Piper engine's real-time factor on this machine (needs the neural extra), and the
 post-run build time with each engine, cold and warm.
@@ -224,8 +228,25 @@ def engines(name: str) -> None:
               f"{warm['lufs']:.2f} LUFS")
 
 
+def bed() -> None:
+    from matcast.audio.generated_bed import BedKind, generate_bed
+    from matcast.cues import SAMPLE_RATE
+
+    minutes = 10
+    for kind in BedKind:
+        generate_bed(kind, SAMPLE_RATE)  # the filter design, once per process
+        started = time.perf_counter()
+        generate_bed(kind, minutes * 60 * SAMPLE_RATE)
+        took = time.perf_counter() - started
+        print(f"bed {kind.value:<14} {took:.2f} s for {minutes} min: {took / (minutes * 60):.4f}"
+              " of real time")
+
+
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
+    if what == "bed":
+        bed()
+        return
     if what == "noop":
         noop(sys.argv[2] if len(sys.argv) > 2 else None)
         return
