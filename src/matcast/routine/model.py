@@ -384,6 +384,10 @@ class Routine(StrictModel):
     """Spoken at the end."""
     sequence: list[PoseRef] = Field(min_length=1, max_length=500)
     """The poses, in order."""
+    library: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    """The routine library whose poses and library.yaml this routine uses: a folder relative to
+    this file, e.g. ``..`` or ``routines`` (default: the folder this file is in). `matcast
+    compose` writes it when it saves a routine outside its library."""
     variants: list[Variant] = Field(default_factory=list, max_length=50)
     """Episodes to publish with `matcast build --all`, e.g. ``[{minutes: 20}, {minutes: 10,
     style: flow}]``: each gets the slug ``<routine>-20min``, ``<routine>-10min-flow``. Without
