@@ -17,6 +17,7 @@ import typer
 
 from matcast import cli_checks as checks
 from matcast.bounds import DEFAULT_BITRATE
+from matcast.cli_compose import compose_command
 from matcast.cli_options import (
     AllowLongOpt,
     BedLevelOpt,
@@ -317,6 +318,9 @@ def build(
     build_routines(routines, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
                     _options(minutes, style, level, pace, allow_long, cues, guidance), quiet,
                     library, bed, bed_level)
+
+
+app.command("compose")(compose_command)
 
 
 @app.command()

@@ -10,7 +10,7 @@ same code times both.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from matcast.compiler import holds
 from matcast.compiler.expand import expand
@@ -31,7 +31,8 @@ from matcast.cues import CHIME_SAMPLES, SAMPLE_RATE, CueScript
 from matcast.errors import UsageError
 from matcast.routine.loader import LoadedRoutine
 
-__all__ = ["CompileOptions", "compile_routine", "estimate", "length_range", "session_length"]
+__all__ = ["CompileOptions", "compile_routine", "estimate", "length_range", "planned",
+           "session_length"]
 
 
 def compile_routine(loaded: LoadedRoutine, options: CompileOptions | None = None,
@@ -55,6 +56,32 @@ def compile_routine(loaded: LoadedRoutine, options: CompileOptions | None = None
                          f"{duration / SAMPLE_RATE / 60:.0f} minutes; the limit is "
                          f"{options.max_minutes:g}{hint}")
     return schedule(plan, lengths, speech)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A session's length and holds, worked out without laying out its events."""
+
+    samples: int
+    """The session's length."""
+    held: Mapping[str, int]
+    """Samples held in each pose (by pose id), every side and appearance together."""
+
+
+def planned(loaded: LoadedRoutine, options: CompileOptions | None = None) -> Planned:
+    """The session's length and holds (estimated speech), fitted to ``options.minutes`` when
+    given, without laying out its events: what a composer asks of many candidate routines.
+    Raises :class:`~matcast.errors.UsageError` as :func:`compile_routine` does."""
+    options = options or CompileOptions()
+    options.check(loaded)
+    plan = expand(loaded, options)
+    speech = speech_length(None, options.rate)
+    lengths = _lengths(plan, speech)
+    held: dict[str, int] = {}
+    for seg in plan.segments:
+        if isinstance(seg, HoldBlock):
+            held[seg.pose] = held.get(seg.pose, 0) + lengths.holds[seg.spec.key]
+    return Planned(session_length(plan, lengths, speech), held)
 
 
 def session_length(plan: Plan, lengths: Lengths, speech: SpeechLength) -> int:

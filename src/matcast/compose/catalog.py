@@ -1,0 +1,179 @@
+"""The pose library as the composer sees it: every pose file of a library, with the facts that
+decide where a pose may go in a class (where the body is, family, intensity, targets, what it is
+hard on).
+
+Loading reads every file of ``poses/`` once; composing many classes from one catalogue reads
+nothing more.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from matcast.errors import Problem, RoutineError, UsageError
+from matcast.routine.enums import Position
+from matcast.routine.facts import Span, is_relaxation, span
+from matcast.routine.loader import POSES_DIR, load_pose
+from matcast.routine.model import Caution, Pose
+
+TIER: dict[Position, int] = {
+    Position.standing: 0, Position.kneeling: 1, Position.all_fours: 1, Position.prone: 2,
+    Position.seated: 3, Position.supine: 4}
+"""How far down the body is: a class only ever moves down these tiers (standing, then kneeling
+and hands and knees, lying on the front, sitting, lying on the back)."""
+
+COUNTERED = frozenset({"twist", "backbend"})
+"""Families followed by a counter-pose (a backbend only when it is deep: intensity 3 or more)."""
+COUNTERS = frozenset({"forward-fold", "restorative", "rest"})
+"""Families that counter a twist or a backbend: a neutral fold or a resting shape."""
+
+
+@dataclass(frozen=True)
+class Card:
+    """What the composer knows of one pose."""
+
+    id: str
+    name: str
+    family: str
+    """The pose family's value (forward-fold, twist, ...), or "" when the file names none."""
+    intensity: int
+    """1 (restful) to 5 (strong)."""
+    targets: frozenset[str]
+    contraindications: frozenset[str]
+    span: Span
+    two_sided: bool
+    relaxation: bool
+    inversion: bool
+    has_alternative: bool
+    """A caution of this pose points to a gentler pose (a version for some listeners)."""
+    min_breaths: int | None
+    max_breaths: int | None
+    by_clock: bool
+    """Held by the clock rather than by breaths (a relaxation, legs up the wall)."""
+
+    @property
+    def tiers(self) -> tuple[int, int, int]:
+        return TIER[self.span.start], TIER[self.span.held], TIER[self.span.end]
+
+    @property
+    def rises(self) -> bool:
+        """Whether the pose climbs at some point (starts on the floor and stands up, say)."""
+        start, held, end = self.tiers
+        return held < start or end < held
+
+    @property
+    def needs_counter(self) -> bool:
+        return self.family == "twist" or (self.family == "backbend" and self.intensity >= 3)
+
+    @property
+    def is_counter(self) -> bool:
+        return self.family in COUNTERS and not self.needs_counter
+
+
+def _value(item: object) -> str:
+    """An enum member or a word, as the vocabulary writes it (lower case, dashes)."""
+    text = str(getattr(item, "value", item))
+    return text.strip().lower().replace(" ", "-")
+
+
+def card(pose_id: str, pose: Pose) -> Card:
+    """The composer's facts of one pose (a pose without a position cannot be placed: None)."""
+    where = span(pose)
+    if where is None:
+        raise ValueError(pose_id)
+    min_b = getattr(pose, "min_breaths", None)
+    max_b = getattr(pose, "max_breaths", None)
+    return Card(
+        id=pose_id, name=pose.name, family=_value(getattr(pose, "family", "") or ""),
+        intensity=int(getattr(pose, "intensity", 2) or 2),
+        targets=frozenset(_value(t) for t in pose.targets),
+        contraindications=frozenset(_value(c) for c in getattr(pose, "contraindications", ())),
+        span=where, two_sided=pose.sides == "both", relaxation=is_relaxation(pose),
+        inversion=pose.inversion,
+        has_alternative=any(isinstance(c, Caution) and c.alternative for c in pose.cautions),
+        min_breaths=min_b, max_breaths=max_b,
+        by_clock=pose.hold is not None and pose.hold.breaths is None)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every pose of one library, loaded and described."""
+
+    library: Path
+    poses: Mapping[str, Pose]
+    paths: Mapping[str, Path]
+    cards: Mapping[str, Card]
+    """The poses that declare where the body is (the only ones a class can place)."""
+
+    def vocabulary(self) -> list[str]:
+        """The target areas the library's poses name, sorted."""
+        return sorted({t for c in self.cards.values() for t in c.targets})
+
+    def conditions(self) -> list[str]:
+        """The contraindications the library's poses name, sorted."""
+        from matcast.routine import enums
+
+        declared = getattr(enums, "Contraindication", None)
+        known = {_value(m) for m in declared} if declared is not None else set()
+        return sorted(known | {t for c in self.cards.values() for t in c.contraindications})
+
+    def resolve_avoid(self, words: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+        """--avoid's words as (contraindications, pose ids). A word is a contraindication (or an
+        everyday word for one), a pose id, or a pose's name."""
+        from matcast.compose.wishes import AVOID_WORDS
+
+        conditions = set(self.conditions())
+        names = {_value(c.name): c.id for c in self.cards.values()}
+        names.update({_value(c.name).removesuffix("-pose"): c.id for c in self.cards.values()})
+        found_conditions: set[str] = set()
+        found_poses: set[str] = set()
+        for word in words:
+            word = AVOID_WORDS.get(word, word)
+            if word in conditions:
+                found_conditions.add(word)
+            elif word in self.poses:
+                found_poses.add(word)
+            elif word in names:
+                found_poses.add(names[word])
+            else:
+                every = sorted(conditions) + sorted(self.cards)
+                close = difflib.get_close_matches(word, every, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                raise UsageError(
+                    f"--avoid {word!r} is neither a body area or condition nor a pose of "
+                    f"{self.library}{hint}\n    hint: areas and conditions: "
+                    f"{', '.join(sorted(conditions))}; or a pose id, e.g. "
+                    f"{', '.join(sorted(self.cards)[:3])} (see {self.library / POSES_DIR})")
+        return frozenset(found_conditions), frozenset(found_poses)
+
+
+def load_catalog(library: Path) -> Catalog:
+    """Every pose file of ``library``; RoutineError listing the problems of any that are
+    invalid (a class is never composed from a library that does not validate)."""
+    folder = library / POSES_DIR
+    if not folder.is_dir():
+        raise UsageError(f"the routine library {library} has no {POSES_DIR}/ folder to compose "
+                         "from\n    hint: choose a library with --library DIR")
+    poses: dict[str, Pose] = {}
+    paths: dict[str, Path] = {}
+    problems: list[Problem] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            poses[path.stem] = load_pose(path)
+        except RoutineError as exc:
+            problems.extend(exc.problems)
+            continue
+        paths[path.stem] = path
+    if problems:
+        raise RoutineError(problems)
+    cards = {}
+    for pose_id, pose in poses.items():
+        if pose.position is not None:
+            cards[pose_id] = card(pose_id, pose)
+    if not cards:
+        raise UsageError(f"the pose library {folder} has no poses that say where the body is "
+                         "(position), so none can be placed in a class")
+    return Catalog(library, poses, paths, cards)
