@@ -42,7 +42,7 @@ __all__ = ["Catalog", "Composition", "Purpose", "Wishes", "compose", "focus_shar
 
 RELAX_SHARE = 0.13
 """The final relaxation's written share of the class (the fitter keeps at least 10%)."""
-ATTEMPTS = 6
+ATTEMPTS = 12
 """Tries at the number of poses before giving up on a length."""
 BEST = (0.75, 1.6)
 """Target length over the class's length as written: inside this, the holds end up near what
@@ -137,90 +137,132 @@ def compose(catalog: Catalog, wishes: Wishes) -> Composition:
         raise UsageError(f"only {len(pool)} pose(s) of {catalog.library} suit this class; "
                          "a class needs at least two\n    hint: avoid less, or choose another "
                          "--for or --level")
-    target = wishes.minutes * 60
-    relax = relaxation(catalog, wishes, conditions, avoided, random.Random(wishes.seed))
-    relax_minutes = max(0.75, RELAX_SHARE * wishes.minutes)
-    steps = _steps(catalog)
-    options = CompileOptions(style=wishes.chosen_style, level=wishes.level)
-    budget = max(30.0, target * (1 - RELAX_SHARE) - 100.0)
-    slots: list[Slot] = []
+    draft = _Draft(catalog, wishes, pool, conditions, avoided)
     for _ in range(ATTEMPTS):
-        rng = random.Random(wishes.seed)
-        rank = {c.id: i for i, c in enumerate(draw(pool, wishes, random.Random(wishes.seed)))}
-        chosen, exhausted = pick(pool, wishes, rng, budget, steps)
-        spare = [c for c in sorted(pool, key=lambda c: rank[c.id])
-                 if c not in {s.card for s in chosen}]
-        slots = add_counters(order(chosen, rank), spare, wishes)
-        data = routine_data(wishes, slots, relax, relax_minutes, [], None, with_length=False)
-        loaded = _loaded(catalog, data, wishes.slug())
-        natural = planned(loaded, options).samples / SAMPLE_RATE
-        ratio = target / natural
-        high = BEST[1] if wishes.chosen_style is Style.hold else FLOW_HIGH
-        if BEST[0] <= ratio <= high:
-            if _reaches(loaded, options, wishes.minutes):
-                break
-            # Within reach as written, but not fitted: the relaxation's floor or the poses'
-            # own least and most breaths are in the way.
-            ratio = 0.85 if natural > target * 0.85 else 1.2
-            budget = max(20.0, budget * ratio)
-            continue
-        if ratio > high and exhausted:
-            if wishes.chosen_style is Style.flow:
-                slots = _with_rounds(catalog, wishes, slots, relax, relax_minutes, options,
-                                     natural)
-            break
-        budget = max(20.0, budget + (target - natural))
-    return _finish(catalog, wishes, slots, relax, relax_minutes, tuple(sorted(conditions)),
-                   left_out, options)
+        verdict = draft.attempt()
+        if verdict is not None:
+            return Composition(wishes, tuple(draft.slots), draft.relax, draft.relax_minutes,
+                               tuple(sorted(conditions)), left_out, verdict,
+                               draft.share(verdict))
+    focus_poses = sorted(c.id for c in pool if c.targets & focus)
+    why = (f"the {len(pool)} poses a {wishes.purpose.value} class at level "
+           f"{wishes.level.value} may use"
+           f"{' with --avoid ' + ','.join(wishes.avoid) if wishes.avoid else ''}")
+    if focus and draft.short:
+        why += (f", of which {len(focus_poses)} target {', '.join(wishes.focus)} "
+                f"({', '.join(focus_poses)}), cannot give those areas half of "
+                f"{wishes.minutes:g} minutes")
+        hint = "add focus areas, or choose a shorter class"
+    else:
+        why += f" cannot be fitted to {wishes.minutes:g} minutes"
+        hint = "choose a shorter class, avoid less, or another --for or --level"
+    raise UsageError(f"no class could be composed: {why}\n    hint: {hint}")
 
 
-def _reaches(loaded: LoadedRoutine, options: CompileOptions, minutes: float) -> bool:
-    try:
-        planned(loaded, replace(options, minutes=minutes))
-    except UsageError:
-        return False
-    return True
+class _Draft:
+    """A class being composed: what to change when a try misses the length, the relaxation's
+    share or the focus share."""
 
+    def __init__(self, catalog: Catalog, wishes: Wishes, pool: list[Card],
+                 conditions: frozenset[str], avoided: frozenset[str]) -> None:
+        self.catalog, self.wishes, self.pool = catalog, wishes, pool
+        self.conditions, self.avoided = conditions, avoided
+        self.target = wishes.minutes * 60
+        self.budget = max(30.0, self.target * (1 - RELAX_SHARE) - 100.0)
+        self.stretch = 1.0
+        """Written breaths times this, when the pool runs out before the length."""
+        self.boost = 1.0
+        """Focus poses' written breaths times this, while they hold too little of the time."""
+        self.rounds = 1
+        self.dropped = 0
+        """Off-focus poses a flow leaves out, while the focus holds too little of the time."""
+        self.relax_minutes = max(0.75, RELAX_SHARE * wishes.minutes)
+        self.options = CompileOptions(style=wishes.chosen_style, level=wishes.level)
+        self.steps = {pid: len(p.enter) + len(p.exit) for pid, p in catalog.poses.items()}
+        self.rank = {c.id: i for i, c in enumerate(draw(pool, wishes,
+                                                         random.Random(wishes.seed)))}
+        self.slots: list[Slot] = []
+        self.relax: Card = pool[0]
+        self.exhausted = False
+        self.short = False
+        """The last try was too short with every pose it may use."""
 
-def _with_rounds(catalog: Catalog, wishes: Wishes, slots: list[Slot], relax: Card,
-                 relax_minutes: float, options: CompileOptions, natural: float) -> list[Slot]:
-    """A flow that is short even with every pose it may use: its first group in rounds, as
-    many as bring the class within reach of its length."""
-    trial = rounds(slots, 2)
-    data = routine_data(wishes, trial, relax, relax_minutes, [], None, with_length=False)
-    twice = planned(_loaded(catalog, data, wishes.slug()), options).samples / SAMPLE_RATE
-    per_round = max(1.0, twice - natural)
-    wanted = wishes.minutes * 60 / (FLOW_HIGH * 0.8)
-    count = min(MAX_ROUNDS, max(2, 1 + math.ceil((wanted - natural) / per_round)))
-    return rounds(slots, count)
-
-
-def _finish(catalog: Catalog, wishes: Wishes, slots: list[Slot], relax: Card,
-            relax_minutes: float, conditions: tuple[str, ...], left_out: tuple[str, ...],
-            options: CompileOptions) -> Composition:
-    """Fit to the exact length; give the focus poses more breaths while they hold less than half
-    the time."""
-    focus_ids = {s.card.id for s in slots if s.focus}
-    for _ in range(8):
-        data = routine_data(wishes, slots, relax, relax_minutes, list(conditions), None)
-        loaded = _loaded(catalog, data, wishes.slug())
-        try:
-            timing = planned(loaded, replace(options, minutes=wishes.minutes))
-        except UsageError as exc:
-            raise UsageError(f"the composed class cannot be fitted to {wishes.minutes:g} "
-                             f"minutes with the poses this library allows it ({exc})\n    hint: "
-                             "avoid less, or choose another length or --for") from None
-        share = _share(timing.held, focus_ids, relax.id) if wishes.focus else 1.0
-        if share >= 0.5:
-            break
-        if wishes.chosen_style is Style.flow:
-            # Every movement is one breath: only fewer off-focus poses move the share.
+    def build(self) -> None:
+        wishes = self.wishes
+        chosen, self.exhausted = pick(self.pool, wishes, random.Random(wishes.seed),
+                                      self.budget, self.steps)
+        taken = {s.card for s in chosen}
+        spare = [c for c in sorted(self.pool, key=lambda c: self.rank[c.id]) if c not in taken]
+        slots = add_counters(order(chosen, self.rank), spare, wishes)
+        for _ in range(self.dropped):
             slots = _without_one_off_focus(slots)
-            continue
-        slots = [replace(s, breaths=min(s.card.max_breaths or 60, round(s.breaths * 1.5)))
-                 if s.focus and s.breaths is not None else s for s in slots]
-    return Composition(wishes, tuple(slots), relax, relax_minutes, conditions, left_out,
-                       timing, share)
+        slots = [replace(s, breaths=_scaled(s, self.stretch * (self.boost if s.focus else 1)))
+                 for s in slots]
+        self.slots = rounds(slots, self.rounds)
+        self.relax = relaxation(self.catalog, wishes, self.conditions, self.avoided,
+                                random.Random(wishes.seed), self.slots[-1].card)
+
+    def loaded(self, with_length: bool) -> LoadedRoutine:
+        data = routine_data(self.wishes, self.slots, self.relax, self.relax_minutes,
+                            sorted(self.conditions), None, with_length)
+        return _loaded(self.catalog, data, self.wishes.slug())
+
+    def share(self, timing: Planned) -> float:
+        focus_ids = {s.card.id for s in self.slots if s.focus}
+        return _share(timing.held, focus_ids, self.relax.id) if self.wishes.focus else 1.0
+
+    def attempt(self) -> Planned | None:
+        """Build and time the draft: its timing when it passes, else None (and the draft
+        changed for the next try)."""
+        self.build()
+        natural = planned(self.loaded(False), self.options).samples / SAMPLE_RATE
+        ratio = self.target / natural
+        flow = self.wishes.chosen_style is Style.flow
+        high = FLOW_HIGH if flow else BEST[1]
+        if ratio < BEST[0]:
+            self.short = False
+            self.budget = max(20.0, self.budget - 1.1 * (natural - self.target))
+            return None
+        if ratio > high:
+            self._longer(natural, ratio)
+            return None
+        try:
+            timing = planned(self.loaded(True), self.options)
+        except UsageError:
+            timing = None
+        if timing is None or abs(timing.samples / SAMPLE_RATE - self.target) > 0.008 * (
+                self.target) or timing.held.get(self.relax.id, 0) < 0.105 * timing.samples:
+            # Within reach as written, yet not fitted closely, or the relaxation squeezed:
+            # the speech around the poses or the poses' own breath limits are in the way.
+            if natural > self.target * 0.9:
+                self.short = False
+                self.budget = max(20.0, self.budget * 0.85)
+            else:
+                self._longer(natural, 1.2)
+            return None
+        if self.share(timing) < 0.5:
+            if flow:
+                self.dropped += 1
+            else:
+                self.boost *= 1.5
+            return None
+        return timing
+
+    def _longer(self, natural: float, ratio: float) -> None:
+        self.short = self.exhausted
+        if not self.exhausted:
+            self.budget += self.target - natural
+        elif self.wishes.chosen_style is Style.flow:
+            self.rounds = min(MAX_ROUNDS, self.rounds + max(1, math.ceil(
+                self.rounds * (ratio / FLOW_HIGH - 1))))
+        else:
+            self.stretch *= min(2.0, ratio / 1.3)
+
+
+def _scaled(slot: Slot, factor: float) -> int | None:
+    if slot.breaths is None or factor == 1.0:
+        return slot.breaths
+    return min(slot.card.max_breaths or 60, max(1, round(slot.breaths * factor)))
 
 
 def _without_one_off_focus(slots: list[Slot]) -> list[Slot]:

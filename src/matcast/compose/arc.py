@@ -54,6 +54,10 @@ def allowed(card: Card, wishes: Wishes, conditions: frozenset[str], poses: froze
         return False
     if card.inversion and wishes.level is Level.gentle:
         return False
+    if wishes.chosen_style is Style.flow and card.two_sided and not card.lead_names_side:
+        # A flow names each side in the pose's lead ("right foot forward"); a lead that names
+        # only the other foot leaves the listener unsure which side comes first.
+        return False
     held = card.tiers[1]
     match wishes.purpose:
         case Purpose.before_run:
@@ -67,12 +71,14 @@ def allowed(card: Card, wishes: Wishes, conditions: frozenset[str], poses: froze
 
 
 def relaxation(catalog: Catalog, wishes: Wishes, conditions: frozenset[str],
-               poses: frozenset[str], rng: random.Random) -> Card:
-    """The final relaxation: a relaxation pose held lying on the back that --avoid allows."""
+               poses: frozenset[str], rng: random.Random, after: Card | None = None) -> Card:
+    """The final relaxation: a relaxation pose held lying on the back that --avoid allows, and
+    that starts no higher than where the pose ``after`` leaves the body."""
     found = sorted(
         (c for c in catalog.cards.values()
          if c.relaxation and c.span.held.value == "supine" and not c.has_alternative
-         and c.id not in poses and not c.contraindications & conditions),
+         and c.id not in poses and not c.contraindications & conditions
+         and (after is None or c.tiers[0] >= after.tiers[2])),
         key=lambda c: c.id)
     if not found:
         raise UsageError(f"the pose library {catalog.library} has no final relaxation (a "
@@ -149,7 +155,7 @@ def pick(pool: list[Card], wishes: Wishes, rng: random.Random, budget: float,
         ahead = used[True] >= 1.6 * used[False]
         take_focus = bool(on) and (not off or not focus or not ahead
                                    or (not flow and rng.random() < 0.5))
-        if flow and focus and not take_focus and not ahead and len(chosen) >= 2:
+        if focus and not take_focus and not ahead and len(chosen) >= 2 and (flow or not on):
             break
         card = (on if take_focus else off).pop(0)
         is_focus = bool(card.targets & focus)
@@ -163,7 +169,9 @@ def pick(pool: list[Card], wishes: Wishes, rng: random.Random, budget: float,
 
 
 def order(slots: list[Slot], rank: dict[str, int]) -> list[Slot]:
-    """Down the tiers; in each group gentle to strong, except the last, strong to gentle."""
+    """Down the tiers; in each group gentle to strong, except the last, strong to gentle, each
+    next pose starting where the last one left the body when one can (fewer moves between
+    kneeling and hands and knees, say)."""
     groups: dict[tuple[int, int, int], list[Slot]] = {}
     for slot in slots:
         groups.setdefault(slot.card.tiers, []).append(slot)
@@ -171,8 +179,13 @@ def order(slots: list[Slot], rank: dict[str, int]) -> list[Slot]:
     out: list[Slot] = []
     for i, key in enumerate(keys):
         last = i == len(keys) - 1 and len(keys) > 1
-        out += sorted(groups[key], key=lambda s: (
+        todo = sorted(groups[key], key=lambda s: (
             -s.card.intensity if last else s.card.intensity, rank[s.card.id]))
+        while todo:
+            here = out[-1].card.span.end if out else None
+            nxt = next((s for s in todo if s.card.span.start is here), todo[0])
+            todo.remove(nxt)
+            out.append(nxt)
     return out
 
 

@@ -53,6 +53,8 @@ class Card:
     max_breaths: int | None
     by_clock: bool
     """Held by the clock rather than by breaths (a relaxation, legs up the wall)."""
+    lead_names_side: bool = True
+    """Whether what leads on each side (said in flow) names the side itself."""
 
     @property
     def tiers(self) -> tuple[int, int, int]:
@@ -95,7 +97,8 @@ def card(pose_id: str, pose: Pose) -> Card:
         inversion=pose.inversion,
         has_alternative=any(isinstance(c, Caution) and c.alternative for c in pose.cautions),
         min_breaths=min_b, max_breaths=max_b,
-        by_clock=pose.hold is not None and pose.hold.breaths is None)
+        by_clock=pose.hold is not None and pose.hold.breaths is None,
+        lead_names_side=pose.lead is None or "{side}" in pose.lead.lower())
 
 
 @dataclass(frozen=True)

@@ -104,10 +104,16 @@ def sequence(slots: list[Slot], relax: Card, relax_minutes: float, short: bool =
     for slot in slots:
         item: dict[str, Any] = {"pose": slot.card.id}
         if slot.repeat:
+            word = ROUND_WORDS[min(slot.repeat, len(ROUND_WORDS)) - 1]
+            lines = []
             if slot.repeat not in first_of_round:
                 first_of_round.add(slot.repeat)
-                word = ROUND_WORDS[min(slot.repeat, len(ROUND_WORDS)) - 1]
-                item["say"] = f"Once more from the top of the flow: round {word}."
+                lines.append(f"Once more from the top of the flow: round {word}.")
+            if slot.card.two_sided:
+                # A pose said again is named without its lead: say which side goes first.
+                lines.append(f"Round {word} of {slot.card.name.lower()}, right side first.")
+            if lines:
+                item["say"] = " ".join(lines)
         else:
             part = parts[index]
             if part in PHASES and (index == 0 or parts[index - 1] != part):

@@ -71,6 +71,7 @@ class Wishes:
     class."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "minutes", float(self.minutes))
         check_minutes(self.minutes)
         check_seed(self.seed)
 
