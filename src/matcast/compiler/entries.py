@@ -199,7 +199,7 @@ class Entry:
 
     def targets_line(self, turn: int = 0) -> str | None:
         """Where the pose works, said once per session; ``turn`` varies the wording."""
-        targets = [t for t in self.pose.targets if t.strip()]
+        targets = [t.spoken for t in self.pose.targets]
         if not targets:
             return None
         return TARGETS_SAID[turn % len(TARGETS_SAID)].format(join_words(targets))

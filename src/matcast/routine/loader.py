@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from matcast.errors import Problem, RoutineError
+from matcast.routine.chain import position_problems
 from matcast.routine.fields import SIDE_PLACEHOLDERS, SLUG_PATTERN
 from matcast.routine.files import (  # noqa: F401  (re-exported: build, choices, publish)
     AUDIO_SUFFIXES,
@@ -229,6 +230,7 @@ def load_pose(path: str | PathLike[str]) -> Pose:
     for key_path, text in _spoken_texts(pose.model_dump(include=_POSE_SPOKEN), ()):
         problems.extend(_placeholder_problems(text, two_sided, doc, key_path,
                                               "the pose is not two-sided (sides: both)"))
+    problems.extend(position_problems(pose, doc))
     return _checked(pose, problems)
 
 

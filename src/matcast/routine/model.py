@@ -22,27 +22,31 @@ from pydantic import (
 from matcast.bounds import BED_LEVEL_MAX, BED_LEVEL_MIN, RATE_MAX, RATE_MIN
 from matcast.routine.enums import (
     BreathCues,
-    Guidance,
     Level,
-    Pace,
     Style,
 )
+from matcast.routine.enums import Guidance as Guidance  # re-exported: its users
+from matcast.routine.enums import Pace as Pace  # re-exported: its users
 from matcast.routine.fields import (
     BreathCuesName,
+    ContraindicationName,
     CueSoundsName,
-    GuidanceName,
+    FamilyName,
+    InvalidValue,
     LevelName,
-    PaceName,
     PoseId,
     PositionName,
     PropName,
     Seconds,
     StrictModel,
     StyleName,
+    TargetName,
     Text,
     check_spoken,
+    unique,
 )
 from matcast.routine.text import PLACEHOLDER as PLACEHOLDER  # re-exported: the loader
+from matcast.routine.variant import Variant as Variant  # re-exported: its users
 
 
 class Breath(StrictModel):
@@ -153,9 +157,23 @@ class Pose(StrictModel):
     sanskrit: Annotated[str, Field(min_length=1, max_length=200),
                         AfterValidator(check_spoken)] | None = None
     """Its Sanskrit name, spoken after the English one in hold style."""
-    targets: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
-        default_factory=list, max_length=30)
-    """Target areas (muscles, joints), for show notes and listings."""
+    family: FamilyName
+    """What kind of pose it is: centering, warm-up, standing, lunge, forward-fold, hip-opener,
+    twist, side-bend, backbend, balance, core, inversion, restorative or relaxation."""
+    intensity: int = Field(ge=1, le=5)
+    """How demanding it is: 1 restful, 2 gentle, 3 moderate, 4 strong, 5 peak."""
+    targets: Annotated[list[TargetName], AfterValidator(unique)] = Field(
+        min_length=1, max_length=12)
+    """Where it works, from the vocabulary of focus areas (e.g. hamstrings, hip-flexors,
+    it-band): said once in a session and listed in show notes."""
+    contraindications: Annotated[list[ContraindicationName], AfterValidator(unique)] = Field(
+        default_factory=list, max_length=14)
+    """Body areas and conditions it asks care of (e.g. knees, lower-back, high-blood-pressure):
+    a composed class that avoids one leaves the pose out."""
+    min_breaths: int | None = Field(None, ge=1, le=60)
+    """Fewest breaths per hold when a session is fitted (absent: the fitter's default)."""
+    max_breaths: int | None = Field(None, ge=1, le=60)
+    """Most breaths per hold when a session is fitted (absent: the fitter's default)."""
     sides: Literal["none", "both"] = "none"
     """'both' for a two-sided pose: right side, a switch cue, then the left side, equal holds."""
     enter: list[Step] = Field(min_length=1, max_length=40)
@@ -178,11 +196,11 @@ class Pose(StrictModel):
     """Spoken between the two sides (default: a short "switch sides" cue naming {side})."""
     exit: list[Step] = Field(default_factory=list, max_length=20)
     """How to come out of the pose (spoken after the last side)."""
-    flow: Text | None = None
-    """The single cue spoken in flow style (default: the first entry step)."""
+    flow: Text
+    """The single cue spoken in flow style."""
     description: str | None = Field(None, max_length=2000)
     """A line for show notes; never spoken."""
-    position: PoseSpanItem | None = None
+    position: PoseSpanItem
     """Where the pose starts, is held and ends: standing, kneeling, all-fours, seated, supine or
     prone. The compiler drops entry steps marked with the position the listener is already in,
     and speaks a transition when the position changes."""
@@ -203,6 +221,15 @@ class Pose(StrictModel):
     starts elsewhere or on the other side (default: the switch cue, or a generic transition)."""
     levels: dict[LevelName, LevelNotes] = Field(default_factory=dict)
     """Extra guidance and props per level, e.g. ``{beginner: {say: [...], props: [block]}}``."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Pose:
+        if (self.min_breaths is not None and self.max_breaths is not None
+                and self.min_breaths > self.max_breaths):
+            raise InvalidValue("need min_breaths <= max_breaths",
+                               f"min_breaths is {self.min_breaths}, max_breaths "
+                               f"{self.max_breaths}")
+        return self
 
 
 class PoseRef(StrictModel):
@@ -298,57 +325,6 @@ class Sound(StrictModel):
     """dB relative to the default bed level (0); the bed dips under every spoken line."""
     cues: CueSoundsName | None = None
     """voice-and-chimes (default), chimes-in-holds (no words during holds), or no-chimes."""
-
-
-class Variant(StrictModel):
-    """One episode to publish from a routine: the routine built with these options."""
-
-    minutes: float | None = Field(None, gt=0, le=720)
-    """Session length to fit (over 240 needs --allow-long)."""
-    style: StyleName | None = None
-    """hold or flow (default: the routine's first style)."""
-    level: LevelName | None = None
-    """Pose variations to use (default: all)."""
-    pace: PaceName | None = None
-    """Breath and pause speed (default: medium)."""
-    guidance: GuidanceName | None = None
-    """How much is said: full (default), light or quiet."""
-
-    def episode_slug(self, routine_slug: str) -> str:
-        """The slug that names this variant's files, e.g. ``post-run-20min-flow``; a routine
-        built as written keeps its own slug. Single builds are named by it too."""
-        return routine_slug + self.suffix()
-
-    def episode_title(self, title: str) -> str:
-        """The episode title, e.g. ``Post-run yoga (20 min, flow)``."""
-        label = self.label()
-        return f"{title} ({label})" if label else title
-
-    def suffix(self) -> str:
-        """What the variant adds to the routine's slug, e.g. ``-20min-flow``."""
-        parts = []
-        if self.minutes is not None:
-            parts.append(f"{self.minutes:g}min".replace(".", "_"))
-        if self.style is not None:
-            parts.append(self.style.value)
-        if self.level is not None and self.level is not Level.all:
-            parts.append(self.level.value)
-        if self.pace is not None and self.pace is not Pace.medium:
-            parts.append(self.pace.value)
-        if self.guidance is not None and self.guidance is not Guidance.full:
-            parts.append(self.guidance.value)
-        return "".join(f"-{p}" for p in parts)
-
-    def label(self) -> str:
-        """How the variant reads in an episode title, e.g. ``20 min, flow``."""
-        parts = []
-        if self.minutes is not None:
-            parts.append(f"{self.minutes:g} min")
-        for value, plain in ((self.style, None), (self.level, Level.all),
-                             (self.pace, Pace.medium), (self.guidance, Guidance.full)):
-            if value is not None and value is not plain:
-                parts.append(value.value)
-        return ", ".join(parts)
 
 
 class Routine(StrictModel):
