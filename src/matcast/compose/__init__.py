@@ -22,6 +22,7 @@ from matcast.compose.arc import (
     Slot,
     add_counters,
     allowed,
+    arrive,
     draw,
     order,
     pick,
@@ -29,7 +30,7 @@ from matcast.compose.arc import (
     rounds,
 )
 from matcast.compose.catalog import Card, Catalog, load_catalog
-from matcast.compose.script import header, routine_data
+from matcast.compose.script import SHORT_CLASS, header, routine_data
 from matcast.compose.wishes import Purpose, Wishes
 from matcast.cues import SAMPLE_RATE, CueScript
 from matcast.errors import UsageError
@@ -49,6 +50,8 @@ BEST = (0.75, 1.6)
 they were written as."""
 FLOW_HIGH = 2.5
 """A flow may stretch further: each movement then takes two or three breaths."""
+MAX_STRETCH = 8.0
+"""Most a hold class stretches its written breaths (each pose's max_breaths still caps them)."""
 MAX_ROUNDS = 10
 """Most rounds of a flow's first group."""
 
@@ -194,6 +197,8 @@ class _Draft:
         taken = {s.card for s in chosen}
         spare = [c for c in sorted(self.pool, key=lambda c: self.rank[c.id]) if c not in taken]
         slots = add_counters(order(chosen, self.rank), spare, wishes)
+        if wishes.minutes >= SHORT_CLASS:
+            slots = arrive(slots, spare, wishes)
         for _ in range(self.dropped):
             slots = _without_one_off_focus(slots)
         slots = [replace(s, breaths=_scaled(s, self.stretch * (self.boost if s.focus else 1)))
@@ -241,7 +246,9 @@ class _Draft:
                 self._longer(natural, 1.2)
             return None
         if self.share(timing) < 0.5:
-            if flow:
+            if flow or self.boost > 4:
+                # A flow gives every movement one breath, and a short class squeezes every
+                # hold to its least: there, only fewer off-focus poses move the share.
                 self.dropped += 1
             else:
                 self.boost *= 1.5
@@ -256,7 +263,7 @@ class _Draft:
             self.rounds = min(MAX_ROUNDS, self.rounds + max(1, math.ceil(
                 self.rounds * (ratio / FLOW_HIGH - 1))))
         else:
-            self.stretch *= min(2.0, ratio / 1.3)
+            self.stretch = min(MAX_STRETCH, self.stretch * min(2.0, ratio / 1.3))
 
 
 def _scaled(slot: Slot, factor: float) -> int | None:

@@ -29,6 +29,17 @@ LOWER_BODY = frozenset({"hamstrings", "calves", "hip-flexors", "glutes", "it-ban
 """What running works hardest: an after-run or before-run class leans towards it."""
 
 
+FAVOURED: dict[Purpose, frozenset[str]] = {
+    Purpose.after_run: frozenset({"forward-fold", "lunge", "hip-opener"}),
+    Purpose.before_run: frozenset({"standing", "lunge", "warm-up", "balance"}),
+    Purpose.recovery: frozenset({"restorative", "forward-fold", "hip-opener", "twist"}),
+    Purpose.bedtime: frozenset({"restorative", "forward-fold", "hip-opener", "twist"}),
+}
+"""Pose families each purpose draws more often."""
+OPENING = {"centering": 0, "warm-up": 1}
+"""Families that open a group of poses: arriving, then waking the body up."""
+
+
 @dataclass(frozen=True)
 class Slot:
     """One pose of the class, with its hold."""
@@ -98,6 +109,7 @@ def weight(card: Card, wishes: Wishes) -> float:
         w += 1.0 if card.targets & LOWER_BODY else 0.0
     if wishes.purpose in (Purpose.recovery, Purpose.bedtime):
         w += 1.0 if card.intensity <= 2 else 0.0
+    w += 1.5 if card.family in FAVOURED[wishes.purpose] else 0.0
     return w
 
 
@@ -180,13 +192,30 @@ def order(slots: list[Slot], rank: dict[str, int]) -> list[Slot]:
     for i, key in enumerate(keys):
         last = i == len(keys) - 1 and len(keys) > 1
         todo = sorted(groups[key], key=lambda s: (
-            -s.card.intensity if last else s.card.intensity, rank[s.card.id]))
+            OPENING.get(s.card.family, 2), -s.card.intensity if last else s.card.intensity,
+            rank[s.card.id]))
         while todo:
             here = out[-1].card.span.end if out else None
             nxt = next((s for s in todo if s.card.span.start is here), todo[0])
             todo.remove(nxt)
             out.append(nxt)
     return out
+
+
+def arrive(slots: list[Slot], spare: list[Card], wishes: Wishes) -> list[Slot]:
+    """The class opens with a centering pose where the first pose begins (mountain before
+    standing poses, say), when the library has one to spare."""
+    if not slots or slots[0].card.family == "centering":
+        return slots
+    first = slots[0].card
+    found = next((c for c in spare if c.family == "centering" and c.tiers[0] <= first.tiers[0]
+                  and c.tiers[2] <= first.tiers[0]), None)
+    if found is None:
+        return slots
+    spare.remove(found)
+    focus = bool(found.targets & set(wishes.focus))
+    breaths = None if wishes.chosen_style is Style.flow else max(found.min_breaths or 1, 3)
+    return [Slot(found, breaths, focus), *slots]
 
 
 def _fits_between(card: Card, before: Card, after: Card | None) -> bool:
@@ -207,19 +236,20 @@ def add_counters(slots: list[Slot], spare: list[Card], wishes: Wishes) -> list[S
             i += 1
             continue
         after = out[i + 1].card if i + 1 < len(out) else None
-        if (after is not None and after.is_counter) or (
+        if (after is not None and slot.card.counters(after)) or (
                 after is None and slot.card.family == "twist"):
             # A twist may lead straight into the final relaxation: lying still is neutral.
             i += 1
             continue
-        later = next((j for j in range(i + 2, len(out)) if out[j].card.is_counter
-                      and out[j].card.tiers == after.tiers) if after is not None else (), None)
+        later = None if after is None else next(
+            (j for j in range(i + 2, len(out)) if slot.card.counters(out[j].card)
+             and out[j].card.tiers == after.tiers), None)
         if later is not None:
             out.insert(i + 1, out.pop(later))
             i += 2
             continue
-        fresh = next((c for c in spare if c.is_counter and _fits_between(c, slot.card, after)),
-                     None)
+        fresh = next((c for c in spare if slot.card.counters(c)
+                      and _fits_between(c, slot.card, after)), None)
         if fresh is not None:
             spare.remove(fresh)
             out.insert(i + 1, Slot(fresh, breaths_for(fresh, wishes, False), False))

@@ -25,10 +25,12 @@ TIER: dict[Position, int] = {
 """How far down the body is: a class only ever moves down these tiers (standing, then kneeling
 and hands and knees, lying on the front, sitting, lying on the back)."""
 
-COUNTERED = frozenset({"twist", "backbend"})
-"""Families followed by a counter-pose (a backbend only when it is deep: intensity 3 or more)."""
-COUNTERS = frozenset({"forward-fold", "restorative", "rest"})
-"""Families that counter a twist or a backbend: a neutral fold or a resting shape."""
+COUNTERS: dict[str, frozenset[str]] = {
+    "twist": frozenset({"forward-fold", "restorative", "centering"}),
+    "backbend": frozenset({"forward-fold", "restorative"}),
+}
+"""What follows a twist or a deep backbend (intensity 3 or more): the families that counter it
+(a neutral, symmetrical shape; after a backbend, one that rounds the spine)."""
 
 
 @dataclass(frozen=True)
@@ -70,9 +72,9 @@ class Card:
     def needs_counter(self) -> bool:
         return self.family == "twist" or (self.family == "backbend" and self.intensity >= 3)
 
-    @property
-    def is_counter(self) -> bool:
-        return self.family in COUNTERS and not self.needs_counter
+    def counters(self, other: Card) -> bool:
+        """Whether ``other`` is a counter-pose for this one."""
+        return other.family in COUNTERS.get(self.family, frozenset())
 
 
 def _value(item: object) -> str:
@@ -119,14 +121,14 @@ class Catalog:
         """The contraindications the library's poses name, sorted."""
         from matcast.routine import enums
 
-        declared = getattr(enums, "Contraindication", None)
-        known = {_value(m) for m in declared} if declared is not None else set()
-        return sorted(known | {t for c in self.cards.values() for t in c.contraindications})
+        return sorted({m.value for m in enums.Contraindication}
+                      | {t for c in self.cards.values() for t in c.contraindications})
 
     def resolve_avoid(self, words: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
         """--avoid's words as (contraindications, pose ids). A word is a contraindication (or an
         everyday word for one), a pose id, or a pose's name."""
         from matcast.compose.wishes import AVOID_WORDS
+        from matcast.routine.enums import VOCABULARY_ALIASES
 
         conditions = set(self.conditions())
         names = {_value(c.name): c.id for c in self.cards.values()}
@@ -134,7 +136,8 @@ class Catalog:
         found_conditions: set[str] = set()
         found_poses: set[str] = set()
         for word in words:
-            word = AVOID_WORDS.get(word, word)
+            alias = VOCABULARY_ALIASES.get(word.replace("-", " "))
+            word = AVOID_WORDS.get(word, alias if alias in conditions else word)
             if word in conditions:
                 found_conditions.add(word)
             elif word in self.poses:

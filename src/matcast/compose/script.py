@@ -49,13 +49,15 @@ QUICK_REST_EXIT: list[Any] = [
     {"say": "Take a deeper breath, and stretch a little.", "pause": 2},
     {"say": "Roll onto one side, and press slowly up to sit.", "pause": 2}]
 
-SPOKEN_AREAS = {"it-band": "IT band"}
-"""Target areas whose file spelling is not how they are said."""
-
-
 def spoken(word: str) -> str:
     """A vocabulary word as the voice says it: ``hip-flexors`` -> ``hip flexors``."""
-    return SPOKEN_AREAS.get(word, word.replace("-", " "))
+    from matcast.routine.enums import Contraindication, Target
+
+    for kind in (Target, Contraindication):
+        if word in kind._value2member_map_:
+            member = kind(word)
+            return str(getattr(member, "spoken", word.replace("-", " ")))
+    return word.replace("-", " ")
 
 
 def listed(words: list[str]) -> str:
