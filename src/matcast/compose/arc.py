@@ -92,8 +92,9 @@ def relaxation(catalog: Catalog, wishes: Wishes, conditions: frozenset[str],
          and (after is None or c.tiers[0] >= after.tiers[2])),
         key=lambda c: c.id)
     if not found:
-        raise UsageError(f"the pose library {catalog.library} has no final relaxation (a "
-                         "relaxation pose lying on the back) that --avoid allows")
+        raise UsageError(f"no class could be composed: the pose library {catalog.library} "
+                         "has no final relaxation (a relaxation pose lying on the back) that "
+                         "--avoid allows\n    hint: avoid less")
     plain = [c for c in found if c.id == "final-relaxation"]
     if plain and wishes.purpose not in (Purpose.bedtime, Purpose.recovery):
         return plain[0]
