@@ -69,8 +69,9 @@ class CompileOptions:
                                  f"got {self.minutes:g}")
             d = routine.duration
             if d is not None:
-                low, high = d.min or d.default, d.max or d.default
+                low, high = d.span()
                 if not low <= self.minutes <= high:
+                    why = f" ({d.reason})" if d.reason else ""
                     raise UsageError(f"{loaded.slug}: this routine is meant to last "
-                                     f"{low:g} to {high:g} minutes; got --minutes "
+                                     f"{low:g} to {high:g} minutes{why}; got --minutes "
                                      f"{self.minutes:g}")
