@@ -30,7 +30,7 @@ from matcast.compiler.schedule import schedule
 from matcast.compiler.shape import AS_WRITTEN, Shape, longer, shorter
 from matcast.compiler.speech import SpeechLength, estimate, speech_length
 from matcast.cues import CHIME_SAMPLES, SAMPLE_RATE, CueScript
-from matcast.errors import UsageError
+from matcast.errors import LengthError, UsageError
 from matcast.routine.loader import LoadedRoutine
 
 __all__ = ["CompileOptions", "compile_routine", "estimate", "length_range", "session_length"]
@@ -117,14 +117,14 @@ def _fitted(loaded: LoadedRoutine, options: CompileOptions, speech: SpeechLength
     raise _unreachable(loaded, options, first.plan)
 
 
-def _unreachable(loaded: LoadedRoutine, options: CompileOptions, plan: Plan) -> UsageError:
+def _unreachable(loaded: LoadedRoutine, options: CompileOptions, plan: Plan) -> LengthError:
     low, high = length_range(loaded, options)
     style = plan.options["style"]
     assert plan.target is not None
-    return UsageError(
+    return LengthError(
         f"{plan.routine} ({style} style) cannot be fitted to "
         f"{plan.target / SAMPLE_RATE / 60:g} minute(s): it can be built from "
-        f"{low:.1f} to {high:.1f} minutes")
+        f"{low:.1f} to {high:.1f} minutes", (loaded, options))
 
 
 def length_range(loaded: LoadedRoutine, options: CompileOptions | None = None
