@@ -43,7 +43,7 @@ from matcast.cli_options import (
     VoiceOpt,
     VoicesEngineOpt,
 )
-from matcast.errors import MatcastError, RoutineError, UsageError
+from matcast.errors import LengthError, MatcastError, RoutineError, UsageError
 from matcast.routine.enums import CueSounds, Guidance, Level, Pace, Style
 from matcast.routine.paths import (
     default_library,
@@ -361,6 +361,10 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except MatcastError as exc:
+        if isinstance(exc, LengthError) and exc.hint is None:
+            from matcast.build.suggest import suggest
+
+            exc.hint = suggest(exc)
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:

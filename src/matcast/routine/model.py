@@ -19,12 +19,15 @@ from pydantic import (
     model_validator,
 )
 
-from matcast.bounds import BED_LEVEL_MAX, BED_LEVEL_MIN, RATE_MAX, RATE_MIN
-from matcast.routine.enums import (
-    BreathCues,
-    Level,
-    Style,
+from matcast.bounds import (
+    BED_LEVEL_MAX,
+    BED_LEVEL_MIN,
+    LONG_MAX_MINUTES,
+    MIN_MINUTES,
+    RATE_MAX,
+    RATE_MIN,
 )
+from matcast.routine.enums import BreathCues, Level, Style
 from matcast.routine.enums import Guidance as Guidance  # re-exported: its users
 from matcast.routine.enums import Pace as Pace  # re-exported: its users
 from matcast.routine.fields import (
@@ -221,7 +224,6 @@ class Pose(StrictModel):
     starts elsewhere or on the other side (default: the switch cue, or a generic transition)."""
     levels: dict[LevelName, LevelNotes] = Field(default_factory=dict)
     """Extra guidance and props per level, e.g. ``{beginner: {say: [...], props: [block]}}``."""
-
     @model_validator(mode="after")
     def _consistent(self) -> Pose:
         if (self.min_breaths is not None and self.max_breaths is not None
@@ -264,6 +266,12 @@ class PoseRef(StrictModel):
     ends_in: PositionName | None = None
     """Where this entry's exit steps leave the listener, when they differ from the pose's own
     (an overridden exit that ends on hands and knees, say)."""
+    optional: bool = False
+    """Whether a session fitted to fewer minutes may leave this entry out (after holds and
+    tips have given what they can); see ``priority`` for the order."""
+    priority: int | None = Field(None, ge=1, le=9)
+    """Makes the entry optional, and orders the leaving out: 9 goes first, 1 last (an optional
+    entry without one counts as 9; among equals, the later entry goes first)."""
 
 
 class Defaults(StrictModel):
@@ -284,21 +292,37 @@ class Defaults(StrictModel):
 
 
 class Duration(StrictModel):
-    """The session length a routine is meant for, in minutes."""
+    """The session length a routine is meant for, in minutes, and the range --minutes may ask
+    for (without one, what fitting can reach)."""
 
-    default: float = Field(gt=0, le=720)
-    """Length built when no --minutes is given (over 240 needs --allow-long)."""
+    default: float | None = Field(None, gt=0, le=720)
+    """Length built when no --minutes is given (over 240 needs --allow-long; default: the
+    length the holds as written give)."""
     min: float | None = Field(None, gt=0, le=720)
     """Shortest length allowed with --minutes."""
     max: float | None = Field(None, gt=0, le=720)
     """Longest length allowed with --minutes."""
+    reason: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    """Why the range is narrower than the usual 5 to 90 minutes, e.g. 'the pose itself wants
+    10 to 20 minutes': said when --minutes is outside it."""
+
+    def span(self) -> tuple[float, float]:
+        """The lengths --minutes may ask for: min (else default) to max (else default), with
+        the command line's own bounds where neither is given."""
+        low = self.min if self.min is not None else self.default
+        high = self.max if self.max is not None else self.default
+        return (low if low is not None else MIN_MINUTES,
+                high if high is not None else LONG_MAX_MINUTES)
 
     @model_validator(mode="after")
     def _ordered(self) -> Duration:
-        low = self.min if self.min is not None else self.default
-        high = self.max if self.max is not None else self.default
-        if not low <= self.default <= high:
+        if self.default is None and self.min is None and self.max is None:
+            raise ValueError("give at least one of 'default', 'min' or 'max'")
+        low, high = self.span()
+        if not low <= (self.default if self.default is not None else low) <= high:
             raise ValueError("need min <= default <= max")
+        if low > high:
+            raise ValueError("need min <= max")
         return self
 
 
@@ -364,6 +388,9 @@ class Routine(StrictModel):
     """The routine library whose poses and library.yaml this routine uses: a folder relative to
     this file, e.g. ``..`` or ``routines`` (default: the folder this file is in). `matcast
     compose` writes it when it saves a routine outside its library."""
+    rounds: int = Field(1, ge=1, le=4)
+    """How many times the sequence (its final relaxation aside) may be done when a session is
+    fitted longer than one round can last: 2 allows a second round, 3 a third, 4 a fourth."""
     variants: list[Variant] = Field(default_factory=list, max_length=50)
     """Episodes to publish with `matcast build --all`, e.g. ``[{minutes: 20}, {minutes: 10,
     style: flow}]``: each gets the slug ``<routine>-20min``, ``<routine>-10min-flow``. Without
