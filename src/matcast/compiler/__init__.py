@@ -75,9 +75,8 @@ def planned(loaded: LoadedRoutine, options: CompileOptions | None = None) -> Pla
     Raises :class:`~matcast.errors.UsageError` as :func:`compile_routine` does."""
     options = options or CompileOptions()
     options.check(loaded)
-    plan = expand(loaded, options)
     speech = speech_length(None, options.rate)
-    lengths = _lengths(plan, speech)
+    plan, lengths = _fitted(loaded, options, speech)
     held: dict[str, int] = {}
     for seg in plan.segments:
         if isinstance(seg, HoldBlock):

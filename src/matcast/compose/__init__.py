@@ -246,7 +246,11 @@ class _Draft:
                 self._longer(natural, 1.2)
             return None
         if self.share(timing) < 0.5:
-            if flow or self.boost > 4:
+            if not flow and self.boost > 4 and self.relax_minutes < 0.3 * self.wishes.minutes:
+                # The focus poses are at their most breaths: a longer final relaxation takes
+                # the time the off-focus poses would.
+                self.relax_minutes = min(0.3 * self.wishes.minutes, self.relax_minutes * 1.4)
+            elif flow or self.boost > 4:
                 # A flow gives every movement one breath, and a short class squeezes every
                 # hold to its least: there, only fewer off-focus poses move the share.
                 self.dropped += 1

@@ -131,6 +131,10 @@ def breaths_for(card: Card, wishes: Wishes, focus: bool) -> int:
             base = 8 if focus else 5
     if wishes.chosen_style is Style.flow:
         base = max(2, base // 2)
+    if wishes.focus and not focus:
+        # The fitter stretches every hold by one factor: an off-focus pose written short
+        # stays short beside the focus poses.
+        base = min(base, 4)
     low = card.min_breaths or 1
     high = card.max_breaths or 60
     return min(high, max(low, base))
