@@ -1,0 +1,84 @@
+"""The shipped pose library: every pose validates, lints on its own, and the library covers
+what a runner needs (issue 13, section 3)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from matcast.lint.poses import alone, pose_sessions
+from matcast.lint.sessions import lint_session
+from matcast.routine.enums import Family, Position, Target
+from matcast.routine.facts import span
+from matcast.routine.loader import load_pose
+from matcast.routine.model import Pose
+
+POSES = Path(__file__).resolve().parents[2] / "routines" / "poses"
+FILES = sorted(POSES.glob("*.yaml"))
+RUNNER_TARGETS = {Target.hamstrings, Target.calves, Target.hip_flexors, Target.glutes,
+                  Target.it_band, Target.quads, Target.feet, Target.ankles, Target.lower_back,
+                  Target.balance, Target.core}
+"""The areas issue 13 names for runners: each needs poses of its own."""
+
+
+@pytest.fixture(scope="module")
+def library() -> dict[str, Pose]:
+    return {path.stem: load_pose(path) for path in FILES}
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_every_shipped_pose_passes_the_lint_on_its_own(path: Path) -> None:
+    loaded = alone(path)
+    sessions = pose_sessions(loaded)
+    assert len(sessions) >= 4
+    for session in sessions:
+        script, findings = lint_session(session.loaded, session.options)
+        assert script.chapters, session.label
+        assert not findings, (session.label, findings)
+
+
+def test_the_library_has_sixty_poses_for_runners(library: dict[str, Pose]) -> None:
+    assert len(library) >= 60
+    per_target = Counter(t for pose in library.values() for t in pose.targets)
+    for target in RUNNER_TARGETS:
+        assert per_target[target] >= 3, (target, per_target[target])
+
+
+def test_the_library_mixes_positions_families_and_intensities(
+        library: dict[str, Pose]) -> None:
+    held = Counter(where.held for pose in library.values() if (where := span(pose)))
+    assert all(held[p] >= 3 for p in Position), held
+    families = Counter(pose.family for pose in library.values())
+    assert set(families) == set(Family), set(Family) - set(families)
+    intensities = Counter(pose.intensity for pose in library.values())
+    assert all(intensities[i] >= 2 for i in range(1, 6)), intensities
+
+
+def test_before_run_poses_exist(library: dict[str, Pose]) -> None:
+    """A before-run class is dynamic and standing: warm-ups and standing poses held briefly."""
+    standing = [pid for pid, pose in library.items()
+                if (where := span(pose)) and where.held is Position.standing
+                and pose.family in (Family.warm_up, Family.standing, Family.balance,
+                                    Family.lunge)]
+    assert len(standing) >= 8, standing
+
+
+def test_alternatives_are_gentler(library: dict[str, Pose]) -> None:
+    """A caution's alternative is a shipped pose no more intense than the pose it replaces."""
+    from matcast.routine.model import Caution
+
+    for pid, pose in library.items():
+        for caution in pose.cautions:
+            if isinstance(caution, Caution) and caution.alternative:
+                other = library[caution.alternative]
+                assert other.intensity <= pose.intensity, (pid, caution.alternative)
+
+
+def test_breath_ranges_hold_the_counted_poses(library: dict[str, Pose]) -> None:
+    """Every breath-counted pose has a breath range; clock-held relaxations have none."""
+    for pid, pose in library.items():
+        by_clock = pose.hold is not None and pose.hold.breaths is None
+        assert (pose.min_breaths is None) == by_clock, pid
+        assert (pose.max_breaths is None) == by_clock, pid
