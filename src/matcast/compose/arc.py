@@ -201,10 +201,17 @@ def order(slots: list[Slot], rank: dict[str, int]) -> list[Slot]:
             rank[s.card.id]))
         while todo:
             here = out[-1].card.span.end if out else None
-            nxt = next((s for s in todo if s.card.span.start is here), todo[0])
+            nxt = min(todo, key=lambda s: _move_cost(s.card, here))
             todo.remove(nxt)
             out.append(nxt)
     return out
+
+
+def _move_cost(card: Card, here: object) -> int:
+    """How much a pose moves the body next, from ``here``: none, only on its way out (such a
+    pose goes last in its group), to reach it, or both."""
+    span = card.span
+    return 2 * (span.start is not here) + (span.end is not span.start)
 
 
 def arrive(slots: list[Slot], spare: list[Card], wishes: Wishes) -> list[Slot]:
