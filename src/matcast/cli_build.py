@@ -121,7 +121,7 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
                     if sound["bed"] not in (None, "rain", "ocean", "none") else None},
                    sort_keys=True))
     plan = planning.plan(library, out_dir, manifest, settings, force,
-                         manifest.config.get("order", []))
+                         manifest.config.get("order", []), manifest.config.get("composed", []))
     if plan.todo:
         # Only now: a rebuild with nothing to do never touches the cache or starts an engine.
         if cache_dir is None:

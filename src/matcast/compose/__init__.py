@@ -77,14 +77,15 @@ class Composition:
                             list(self.conditions), library)
 
     def text(self, catalog: Catalog, library: str | None, file_shown: str,
-             library_shown: str) -> str:
-        """The routine file: a comment header, then YAML."""
+             library_shown: str, episode: str | None = None) -> str:
+        """The routine file: a comment header, then YAML. ``episode`` names the library entry
+        it was composed for, if any."""
         import yaml
 
         from matcast import __version__
 
         head = header(self.wishes, list(self.slots), self.relax, list(self.left_out),
-                      library_shown, len(catalog.poses), __version__, file_shown)
+                      library_shown, len(catalog.poses), __version__, file_shown, episode)
         body = yaml.safe_dump(self.data(library), sort_keys=False, allow_unicode=True,
                               width=96, default_flow_style=False)
         return head + body

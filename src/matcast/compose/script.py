@@ -156,6 +156,9 @@ def routine_data(wishes: Wishes, slots: list[Slot], relax: Card, relax_minutes: 
     data["outro"] = ["Notice how your body feels now, compared with when you began.",
                      FAREWELL[wishes.purpose]]
     data["sequence"] = sequence(slots, relax, relax_minutes, wishes.minutes < SHORT_CLASS)
+    if wishes.level is not Level.all:
+        # The level picks what each pose says: the episode a library publishes is built at it.
+        data["variants"] = [{"level": wishes.level.value}]
     return data
 
 
@@ -168,7 +171,8 @@ def description(wishes: Wishes, slots: list[Slot], relax: Card) -> str:
 
 
 def header(wishes: Wishes, slots: list[Slot], relax: Card, left_out: list[str],
-           library_shown: str, pose_count: int, version: str, file_shown: str) -> str:
+           library_shown: str, pose_count: int, version: str, file_shown: str,
+           episode: str | None = None) -> str:
     """Comment lines for the top of the file: how it was composed and how to rebuild it."""
     parts = phases(sum(1 for s in slots if s.repeat == 0))
     by_part: dict[str, list[str]] = {}
@@ -185,7 +189,9 @@ def header(wishes: Wishes, slots: list[Slot], relax: Card, left_out: list[str],
         f"{library_shown} ({pose_count} poses).",
         f"Asked for: matcast compose {' '.join(wishes.options())}",
         f"Build it:  {build}   (length and style are set below; composing again with the same "
-        "options and library gives this same file)",
+        "options and library gives this same file)" if episode is None else
+        f"Written by matcast build --all for {episode}: it rewrites this file whenever a pose "
+        "changes the class, so edit library.yaml, not this file.",
         f"The arc:   {arc}; relaxation {relax.id}.",
     ]
     if rounds:
