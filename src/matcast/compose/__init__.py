@@ -50,6 +50,8 @@ BEST = (0.75, 1.6)
 they were written as."""
 FLOW_HIGH = 2.5
 """A flow may stretch further: each movement then takes two or three breaths."""
+MAX_RELAX = 0.3
+"""The final relaxation's largest share of a class (it may take the time focus poses cannot)."""
 MAX_STRETCH = 8.0
 """Most a hold class stretches its written breaths (each pose's max_breaths still caps them)."""
 MAX_ROUNDS = 10
@@ -221,9 +223,9 @@ class _Draft:
         """Build and time the draft: its timing when it passes, else None (and the draft
         changed for the next try)."""
         self.build()
+        flow = self.wishes.chosen_style is Style.flow
         natural = planned(self.loaded(False), self.options).samples / SAMPLE_RATE
         ratio = self.target / natural
-        flow = self.wishes.chosen_style is Style.flow
         high = FLOW_HIGH if flow else BEST[1]
         if ratio < BEST[0]:
             self.short = False
@@ -233,32 +235,44 @@ class _Draft:
             self._longer(natural, ratio)
             return None
         try:
-            timing = planned(self.loaded(True), self.options)
+            timing: Planned | None = planned(self.loaded(True), self.options)
         except UsageError:
             timing = None
-        if timing is None or abs(timing.samples / SAMPLE_RATE - self.target) > 0.008 * (
-                self.target) or timing.held.get(self.relax.id, 0) < 0.105 * timing.samples:
-            # Within reach as written, yet not fitted closely, or the relaxation squeezed:
-            # the speech around the poses or the poses' own breath limits are in the way.
+        if timing is None or not self._fits(timing):
+            # Within reach as written, yet not fitted closely, or the relaxation squeezed or
+            # swollen: the speech around the poses or the poses' breath limits are in the way.
             if natural > self.target * 0.9:
                 self.short = False
                 self.budget = max(20.0, self.budget * 0.85)
             else:
                 self._longer(natural, 1.2)
             return None
-        if self.share(timing) < 0.5:
-            if not flow and self.boost > 4 and self.relax_minutes < 0.3 * self.wishes.minutes:
-                # The focus poses are at their most breaths: a longer final relaxation takes
-                # the time the off-focus poses would.
-                self.relax_minutes = min(0.3 * self.wishes.minutes, self.relax_minutes * 1.4)
-            elif flow or self.boost > 4:
-                # A flow gives every movement one breath, and a short class squeezes every
-                # hold to its least: there, only fewer off-focus poses move the share.
-                self.dropped += 1
-            else:
-                self.boost *= 1.5
-            return None
-        return timing
+        share = self.share(timing)
+        if share >= 0.5:
+            return timing
+        if not flow and self.saturated(timing) and (
+                self.relax_minutes < MAX_RELAX * self.wishes.minutes):
+            # The focus poses are at their most breaths: a longer final relaxation takes the
+            # time the off-focus poses would.
+            self.relax_minutes = min(MAX_RELAX * self.wishes.minutes, self.relax_minutes * 1.4)
+        elif flow or self.saturated(timing):
+            # A flow gives every movement one breath, and a short class squeezes every hold to
+            # its least: there, only fewer off-focus poses move the share.
+            self.dropped += 1
+        else:
+            # What the focus poses need to hold 55%, from what they hold now.
+            self.boost *= min(3.0, max(1.3, 0.55 / 0.45 * (1 - share) / max(share, 0.05)))
+        return None
+
+    def _fits(self, timing: Planned) -> bool:
+        """Within 0.8% of the length, and a final relaxation of 10.5% to MAX_RELAX of it."""
+        relax = timing.held.get(self.relax.id, 0) / timing.samples
+        return (abs(timing.samples / SAMPLE_RATE - self.target) <= 0.008 * self.target
+                and 0.105 <= relax <= MAX_RELAX + 0.05)
+
+    def saturated(self, timing: Planned) -> bool:
+        """Whether the focus poses already hold all the breaths they may, or boosting failed."""
+        return self.boost > 8
 
     def _longer(self, natural: float, ratio: float) -> None:
         self.short = self.exhausted
