@@ -47,7 +47,7 @@ def _avoid(raw: object) -> str:
 
 
 ComposeMinutesOpt = Annotated[float, typer.Option(
-    "--minutes", "-m", parser=MINUTES, metavar="N",
+    "--minutes", "-m", parser=MINUTES, metavar="N", show_default=False,
     help=f"Length of the class, {MIN_MINUTES:g} to {MAX_MINUTES:g} minutes (default: 20); "
          "fitted exactly.")]
 FocusOpt = Annotated[str | None, typer.Option(
@@ -56,6 +56,7 @@ FocusOpt = Annotated[str | None, typer.Option(
          "hips,hamstrings (the pose library's vocabulary; a wrong word lists it).")]
 ForOpt = Annotated[Purpose, typer.Option(
     "--for", parser=checks.one_of("--for", Purpose, Purpose.after_run), metavar="PURPOSE",
+    show_default=False,
     help="after-run (default), before-run (dynamic, standing, no long holds), recovery or "
          "bedtime.")]
 AvoidOpt = Annotated[str | None, typer.Option(
@@ -68,6 +69,7 @@ ComposeStyleOpt = Annotated[Style | None, typer.Option(
     help="hold or flow (default: flow before a run, else hold).")]
 ComposeLevelOpt = Annotated[Level, typer.Option(
     "--level", parser=checks.one_of("--level", Level, Level.all), metavar="LEVEL",
+    show_default=False,
     help="gentle, beginner, all (default) or advanced: how strong the poses may be, and what "
          "is said for that level.")]
 SeedOpt = Annotated[int | None, typer.Option(
@@ -95,7 +97,7 @@ def compose_command(
         "--build", help="Also render the class to an MP3 (as matcast build FILE does).")
     ] = False,
     out_dir: Annotated[Path, typer.Option(
-        "--out-dir", parser=checks.path("--out-dir"), metavar="DIR",
+        "--out-dir", parser=checks.path("--out-dir"), metavar="DIR", show_default=False,
         help="With --build: the output folder (default: audio_out).")] = Path("audio_out"),
     engine: EngineOpt = None,
     voice: VoiceOpt = None,

@@ -84,7 +84,8 @@ def _text(catalog: Any, entry: dict[str, Any], path: Path) -> str:
                     style=Style(entry["style"]) if entry.get("style") else None,
                     seed=entry["seed"])
     composition = compose(catalog, wishes)
-    return composition.text(catalog, "..", f"{COMPOSED_DIR}/{path.name}", ".",
+    return composition.text(catalog, "..", f"{COMPOSED_DIR}/{path.name}",
+                            path.parent.parent.name,
                             episode=f"library.yaml's composed episode {entry['slug']!r}")
 
 

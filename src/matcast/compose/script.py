@@ -201,6 +201,7 @@ def header(wishes: Wishes, slots: list[Slot], relax: Card, left_out: list[str],
         lines.append(f"Focus ({', '.join(wishes.focus)}): {', '.join(focus) or 'none'}.")
     if left_out:
         lines.append(f"Left out for --avoid {','.join(wishes.avoid)}: {', '.join(left_out)}.")
-    lines.append("This is an ordinary routine file: edit it freely, check it with matcast "
-                 "validate.")
+    if episode is None:
+        lines.append("This is an ordinary routine file: edit it freely, check it with matcast "
+                     "validate.")
     return "".join(f"# {line}\n" for line in lines)
