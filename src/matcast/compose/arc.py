@@ -264,7 +264,10 @@ def add_counters(slots: list[Slot], spare: list[Card], wishes: Wishes) -> list[S
                       and _fits_between(c, slot.card, after)), None)
         if fresh is not None:
             spare.remove(fresh)
-            out.insert(i + 1, Slot(fresh, breaths_for(fresh, wishes, False), False))
+            focus = bool(fresh.targets & set(wishes.focus))
+            breaths = None if wishes.chosen_style is Style.flow else breaths_for(
+                fresh, wishes, focus)
+            out.insert(i + 1, Slot(fresh, breaths, focus))
             i += 2
             continue
         out.pop(i)
