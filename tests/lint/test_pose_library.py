@@ -123,3 +123,13 @@ def test_lint_reports_a_broken_pose_file_with_its_line(scratch: Write) -> None:
     with pytest.raises(RoutineError) as info:
         run([str(path)], None, None, "text", lambda _line: None)
     assert "gate.yaml:2:9: family: expected one of" in info.value.problems[0].format()
+
+
+def test_the_readme_counts_the_library(library: dict[str, Pose]) -> None:
+    readme = (POSES.parents[1] / "README.md").read_text(encoding="utf-8")
+    held = Counter(where.held for pose in library.values() if (where := span(pose)))
+    assert f"has {len(library)} poses for runners" in readme
+    for position, words in ((Position.standing, "standing"), (Position.kneeling, "kneeling"),
+                            (Position.all_fours, "on all fours"), (Position.seated, "seated"),
+                            (Position.supine, "supine"), (Position.prone, "prone")):
+        assert f"{words} {held[position]}" in readme.replace("\n", " "), position
