@@ -50,13 +50,14 @@ def test_a_fully_declared_pose_loads(scratch: Write) -> None:
 
 
 @pytest.mark.parametrize(("old", "new", "where", "allowed", "hint"), [
-    ("family: lunge", "family: stretch", ":3:9: family:", "'hip-opener'", None),
+    ("family: lunge", "family: stretch", ":3:9: family:", "'hip-opener'",
+     "each word is explained in the README's pose vocabulary; pick the closest one"),
     ("targets: [hip-flexors, quads]", "targets: [hip-flexors, outer thighs]",
      ":5:24: targets[1]:", "'it-band'", "did you mean 'it-band'?"),
     ("targets: [hip-flexors, quads]", "targets: [hip flexors]", ":5:11: targets[0]:",
      "'hamstrings'", "did you mean 'hip-flexors'?"),
     ("contraindications: [knees]", "contraindications: [knee, bad heart]",
-     ":6:27: contraindications[1]:", "'high-blood-pressure'", None),
+     ":6:27: contraindications[1]:", "'high-blood-pressure'", "each word is explained"),
 ], ids=["family", "target-alias", "target-spaces", "contraindication"])
 def test_a_word_outside_a_vocabulary_is_located_with_the_allowed_values(
         scratch: Write, old: str, new: str, where: str, allowed: str, hint: str | None) -> None:
