@@ -94,6 +94,8 @@ def test_the_required_facts(scratch: Write, key: str) -> None:
      "targets: quads listed more than once"),
     ("max_breaths: 8", "max_breaths: 2", "need min_breaths <= max_breaths"),
     ("max_breaths: 8", "max_breaths: 61", "max_breaths: expected a number at most 60"),
+    ("max_breaths: 8", "max_breaths: 8\nhold: {breaths: 9}",
+     "hold: 9 breaths is outside min_breaths..max_breaths (3 to 8)"),
 ])
 def test_bounded_facts(scratch: Write, old: str, new: str, message: str) -> None:
     found = problems(scratch, GOOD.replace(old, new))
