@@ -165,7 +165,8 @@ class LintFormat(StrEnum):
 def lint(
     targets: Annotated[list[str], typer.Argument(
         metavar="TARGET...",
-        help="Routine names or .yaml paths, library folders, or built .cues.json files.")],
+        help="Routine names or .yaml paths, library folders, pose files or poses/ folders, or "
+             "built .cues.json files.")],
     minutes: MinutesOpt = None,
     style: StyleOpt = None,
     level: Annotated[Level | None, typer.Option(
@@ -187,7 +188,8 @@ def lint(
 
     Without options, each routine is checked in every style it offers, as written, at
     --minutes 10, 15, 20, 30, 45 and 60 where its range allows, and at each published
-    variant. With options, once with those. A built .cues.json is checked with its real
+    variant. With options, once with those. A pose file (or a poses/ folder) is checked
+    alone, in flow and in hold at each level. A built .cues.json is checked with its real
     timings, and its speaking rate, share of silence and longest quiet are reported.
     """
     from matcast.lint.command import run

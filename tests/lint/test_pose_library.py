@@ -4,6 +4,7 @@ what a runner needs (issue 13, section 3)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from matcast.routine.facts import span
 from matcast.routine.loader import load_pose
 from matcast.routine.model import Pose
 
+Write = Callable[[str, str], Path]
 POSES = Path(__file__).resolve().parents[2] / "routines" / "poses"
 FILES = sorted(POSES.glob("*.yaml"))
 RUNNER_TARGETS = {Target.hamstrings, Target.calves, Target.hip_flexors, Target.glutes,
@@ -82,3 +84,52 @@ def test_breath_ranges_hold_the_counted_poses(library: dict[str, Pose]) -> None:
         by_clock = pose.hold is not None and pose.hold.breaths is None
         assert (pose.min_breaths is None) == by_clock, pid
         assert (pose.max_breaths is None) == by_clock, pid
+
+
+BAD_LINE = """\
+name: Gate pose
+family: side-bend
+intensity: 2
+targets: [side-body]
+sides: both
+position: kneeling
+enter:
+  - say: Kneel upright on your mat.
+    position: kneeling
+  - Keep your {other} knee right under your {other} hip.
+flow: Exhale, lean over your {side} leg.
+"""
+
+
+def test_lint_takes_a_pose_file_and_reports_its_findings(scratch: Write) -> None:
+    from matcast.lint.command import run
+
+    path = scratch("poses/gate.yaml", BAD_LINE)
+    lines: list[str] = []
+    assert run([str(path)], None, None, "text", lines.append) == 1
+    assert any("right-directly" in line and "right under" in line for line in lines), lines
+    assert lines[-2].startswith("checked 4 sessions of 1 pose: "), lines
+    scratch("poses/gate.yaml", BAD_LINE.replace("right under", "directly under"))
+    lines.clear()
+    assert run([str(path.parent)], None, None, "text", lines.append) == 0
+    assert lines == ["checked 4 sessions of 1 pose: 0 findings"]
+
+
+def test_lint_reports_a_broken_pose_file_with_its_line(scratch: Write) -> None:
+    from matcast.errors import RoutineError
+    from matcast.lint.command import run
+
+    path = scratch("poses/gate.yaml", BAD_LINE.replace("family: side-bend", "family: bend"))
+    with pytest.raises(RoutineError) as info:
+        run([str(path)], None, None, "text", lambda _line: None)
+    assert "gate.yaml:2:9: family: expected one of" in info.value.problems[0].format()
+
+
+def test_the_readme_counts_the_library(library: dict[str, Pose]) -> None:
+    readme = (POSES.parents[1] / "README.md").read_text(encoding="utf-8")
+    held = Counter(where.held for pose in library.values() if (where := span(pose)))
+    assert f"has {len(library)} poses for runners" in readme
+    for position, words in ((Position.standing, "standing"), (Position.kneeling, "kneeling"),
+                            (Position.all_fours, "on all fours"), (Position.seated, "seated"),
+                            (Position.supine, "supine"), (Position.prone, "prone")):
+        assert f"{words} {held[position]}" in readme.replace("\n", " "), position

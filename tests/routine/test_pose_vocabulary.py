@@ -50,13 +50,14 @@ def test_a_fully_declared_pose_loads(scratch: Write) -> None:
 
 
 @pytest.mark.parametrize(("old", "new", "where", "allowed", "hint"), [
-    ("family: lunge", "family: stretch", ":3:9: family:", "'hip-opener'", None),
+    ("family: lunge", "family: stretch", ":3:9: family:", "'hip-opener'",
+     "each word is explained in the README's pose vocabulary; pick the closest one"),
     ("targets: [hip-flexors, quads]", "targets: [hip-flexors, outer thighs]",
      ":5:24: targets[1]:", "'it-band'", "did you mean 'it-band'?"),
     ("targets: [hip-flexors, quads]", "targets: [hip flexors]", ":5:11: targets[0]:",
      "'hamstrings'", "did you mean 'hip-flexors'?"),
     ("contraindications: [knees]", "contraindications: [knee, bad heart]",
-     ":6:27: contraindications[1]:", "'high-blood-pressure'", None),
+     ":6:27: contraindications[1]:", "'high-blood-pressure'", "each word is explained"),
 ], ids=["family", "target-alias", "target-spaces", "contraindication"])
 def test_a_word_outside_a_vocabulary_is_located_with_the_allowed_values(
         scratch: Write, old: str, new: str, where: str, allowed: str, hint: str | None) -> None:
@@ -93,6 +94,8 @@ def test_the_required_facts(scratch: Write, key: str) -> None:
      "targets: quads listed more than once"),
     ("max_breaths: 8", "max_breaths: 2", "need min_breaths <= max_breaths"),
     ("max_breaths: 8", "max_breaths: 61", "max_breaths: expected a number at most 60"),
+    ("max_breaths: 8", "max_breaths: 8\nhold: {breaths: 9}",
+     "hold: 9 breaths is outside min_breaths..max_breaths (3 to 8)"),
 ])
 def test_bounded_facts(scratch: Write, old: str, new: str, message: str) -> None:
     found = problems(scratch, GOOD.replace(old, new))

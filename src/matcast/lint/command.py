@@ -63,9 +63,18 @@ def run(targets: list[str], options: Any, library: Path | None, fmt: str,
                 except RoutineError as exc:
                     problems.extend(p for p in exc.problems if p not in problems)
                     continue
-                for session in pose_sessions(loaded):
-                    script, findings = lint_session(session.loaded, session.options)
-                    checked.append(Checked(f"pose {file.stem}", session.label, script, findings))
+                sessions = pose_sessions(loaded) if options is None else [
+                    Session(loaded, options, describe(options, loaded))]
+                for session in sessions:
+                    try:
+                        script, findings = lint_session(session.loaded, session.options)
+                    except UsageError as exc:
+                        if not path.is_dir():
+                            raise
+                        skipped.append(f"pose {file.stem}: skipped ({exc})")
+                        continue
+                    checked.append(Checked(f"pose {file.stem}", session.label, script,
+                                           findings))
             continue
         if path.is_dir():
             files, strict = routine_paths(path), False

@@ -231,6 +231,11 @@ class Pose(StrictModel):
             raise InvalidValue("need min_breaths <= max_breaths",
                                f"min_breaths is {self.min_breaths}, max_breaths "
                                f"{self.max_breaths}")
+        breaths = self.hold.breaths if self.hold is not None else None
+        low, high = self.min_breaths or 1, self.max_breaths or 500
+        if breaths is not None and not low <= breaths <= high:
+            raise InvalidValue(f"hold: {breaths} breaths is outside min_breaths..max_breaths "
+                               f"({low} to {high})", "widen the range, or change the hold")
         return self
 
 

@@ -12,11 +12,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from matcast.errors import Problem
-from matcast.routine.enums import VOCABULARY_ALIASES
+from matcast.routine.enums import VOCABULARY_ALIASES, Contraindication, Family, Target
 from matcast.routine.model import UNION_TAGS
 from matcast.routine.yamlsrc import KeyPath, YamlDoc
 
 M = TypeVar("M", bound=BaseModel)
+VOCABULARIES = [{str(m.value) for m in e} for e in (Family, Target, Contraindication)]
+"""The pose vocabulary's word lists."""
 
 
 def validate_model(model: type[M], doc: YamlDoc, problems: list[Problem]) -> M | None:
@@ -106,7 +108,7 @@ def _problem_from_error(model: type[BaseModel], doc: YamlDoc, error: Any) -> Pro
     if kind in ("enum", "literal_error"):
         expected = ctx.get("expected", "")
         options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]
-        hint = _suggest(value, options)
+        hint = _suggest(value, options) or _vocabulary_hint(options)
         key = error["loc"][-1] == "[key]"
         return doc.problem(loc, f"expected one of {expected}, got {_describe(value)}", hint,
                            key=key)
@@ -146,6 +148,14 @@ def _suggest(value: Any, options: list[str]) -> str | None:
             return f"did you mean {guess!r}?"
     close = difflib.get_close_matches(text, options, n=1)
     return f"did you mean {close[0]!r}?" if close else None
+
+
+def _vocabulary_hint(options: list[str]) -> str | None:
+    """For a word outside the pose vocabulary with no close match: where the words are explained."""
+    if set(options) in VOCABULARIES:
+        return ("each word is explained in the README's pose vocabulary; pick the closest "
+                "one")
+    return None
 
 
 def _choices_hint(model: type[BaseModel], loc: KeyPath) -> str | None:
