@@ -185,12 +185,14 @@ def test_never_over_another_file(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert mine.read_text(encoding="utf-8").startswith("# Composed by matcast")
 
 
-def test_a_focus_nothing_allows_is_refused(capsys: pytest.CaptureFixture[str],
+def test_a_focus_nothing_allows_is_refused(catalog: Catalog,
+                                           capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch,
                                            tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
-    code, _, err = run_main(["compose", "--focus", "balance", "--avoid", "balance", "--seed",
-                             "1", "--library", str(LIBRARY)], capsys, monkeypatch)
+    neck = ",".join(sorted(c.id for c in catalog.cards.values() if "neck" in c.targets))
+    code, _, err = run_main(["compose", "--focus", "neck", "--avoid", neck, "--seed", "1",
+                             "--library", str(LIBRARY)], capsys, monkeypatch)
     assert code == 2
-    assert "targets balance once --avoid balance is applied" in err
+    assert f"targets neck once --avoid {neck} is applied" in err
     assert "hint:" in err

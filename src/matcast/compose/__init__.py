@@ -153,6 +153,11 @@ def compose(catalog: Catalog, wishes: Wishes) -> Composition:
             return Composition(wishes, tuple(draft.slots), draft.relax, draft.relax_minutes,
                                tuple(sorted(conditions)), left_out, verdict,
                                draft.share(verdict))
+    if draft.fallback is not None:
+        slots, relax, relax_minutes, timing = draft.fallback
+        draft.slots, draft.relax = slots, relax
+        return Composition(wishes, tuple(slots), relax, relax_minutes,
+                           tuple(sorted(conditions)), left_out, timing, draft.share(timing))
     focus_poses = sorted(c.id for c in pool if c.targets & focus)
     why = (f"the {len(pool)} poses a {wishes.purpose.value} class at level "
            f"{wishes.level.value} may use"
@@ -195,6 +200,9 @@ class _Draft:
         self.exhausted = False
         self.short = False
         """The last try was too short with every pose it may use."""
+        self.fallback: tuple[list[Slot], Card, float, Planned] | None = None
+        """The first try that passed with the focus at half of the hold time, short of the
+        margin."""
 
     def build(self) -> None:
         wishes = self.wishes
@@ -253,6 +261,9 @@ class _Draft:
         share = self.share(timing)
         if share >= FOCUS_SHARE:
             return timing
+        if share >= 0.5 and self.fallback is None:
+            # Half is the promise: kept, in case no try reaches the margin above it.
+            self.fallback = (list(self.slots), self.relax, self.relax_minutes, timing)
         if not flow and self.saturated(timing) and (
                 self.relax_minutes < MAX_RELAX * self.wishes.minutes):
             # The focus poses are at their most breaths: a longer final relaxation takes the

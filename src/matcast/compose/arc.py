@@ -59,7 +59,7 @@ def allowed(card: Card, wishes: Wishes, conditions: frozenset[str], poses: froze
         return False
     if card.intensity > LEVEL_CAP[wishes.level] or card.rises or card.by_clock:
         return False
-    if card.relaxation or card.has_alternative:
+    if card.relaxation or card.has_alternative or card.names_undeclared_prop:
         # A pose with a gentler version for some listeners is used only where that version is
         # published beside it; a composed class is one episode.
         return False

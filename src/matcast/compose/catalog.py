@@ -57,6 +57,9 @@ class Card:
     """Held by the clock rather than by breaths (a relaxation, legs up the wall)."""
     lead_names_side: bool = True
     """Whether what leads on each side (said in flow) names the side itself."""
+    names_undeclared_prop: bool = False
+    """Whether its words ask for a prop its file does not declare (the intro could not name
+    it up front, as the coaching lint wants)."""
 
     @property
     def tiers(self) -> tuple[int, int, int]:
@@ -100,7 +103,27 @@ def card(pose_id: str, pose: Pose) -> Card:
         has_alternative=any(isinstance(c, Caution) and c.alternative for c in pose.cautions),
         min_breaths=min_b, max_breaths=max_b,
         by_clock=pose.hold is not None and pose.hold.breaths is None,
-        lead_names_side=pose.lead is None or "{side}" in pose.lead.lower())
+        lead_names_side=pose.lead is None or "{side}" in pose.lead.lower(),
+        names_undeclared_prop=_undeclared_prop(pose))
+
+
+PROP_WORDS: dict[str, tuple[str, ...]] = {
+    "blanket": ("blanket", "towel"), "bolster": ("bolster", "pillow", "cushion"),
+    "block": ("block",), "strap": ("strap", "belt"), "chair": ("chair",), "wall": ("wall",)}
+"""How each prop may be named when spoken (as the coaching lint hears them)."""
+
+
+def _undeclared_prop(pose: Pose) -> bool:
+    import re
+
+    declared = {p.value for p in pose.props}
+    for notes in pose.levels.values():
+        declared |= {p.value for p in notes.props}
+    text = " ".join(str(v) for v in pose.model_dump(
+        include={"enter", "hold_cues", "tips", "checkins", "cautions", "switch", "exit", "flow",
+                 "release", "levels"}).values())
+    return any(re.search(rf"\b{word}s?\b", text, re.IGNORECASE)
+               for prop, words in PROP_WORDS.items() if prop not in declared for word in words)
 
 
 @dataclass(frozen=True)
