@@ -97,9 +97,10 @@ def test_the_runners_request_builds(tmp_path: Path, capsys: pytest.CaptureFixtur
                                "--out-dir", "out", "--library", str(LIBRARY)], capsys,
                               monkeypatch)
     assert code == 0, err
-    mp3 = tmp_path / "out" / "my-session.mp3"
+    # Built at its level, the session is named as a variant at that level is.
+    mp3 = tmp_path / "out" / "my-session-beginner.mp3"
     assert mp3.stat().st_size > 100_000
-    assert (tmp_path / "out" / "my-session.cues.json").is_file()
+    assert (tmp_path / "out" / "my-session-beginner.cues.json").is_file()
     assert "15:0" in out or "14:5" in out, out
 
 

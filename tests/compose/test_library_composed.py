@@ -18,6 +18,7 @@ from matcast.routine.loader import load_library_config, load_routine
 ROOT = Path(__file__).resolve().parents[2]
 POSES = ROOT / "routines" / "poses"
 CONFIG = """title: Composed test
+base_url: https://example.org/pod/
 composed:
   - {slug: monday-hips, minutes: 5, focus: [hips], level: beginner, for: after-run,
      avoid: [knees], style: hold, seed: 3}
