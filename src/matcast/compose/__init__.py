@@ -324,5 +324,5 @@ def library_ref(output: Path, library: Path) -> str | None:
     if folder == library.resolve():
         return None
     relative = os.path.relpath(library.resolve(), folder)
-    # Up a folder or two reads well and survives moving both; further up, the full path.
-    return relative if relative.count("..") <= 2 else str(library.resolve())
+    # Beside or one folder up reads well and survives moving both; further, the full path.
+    return relative if relative.count("..") <= 1 else str(library.resolve())
