@@ -342,8 +342,6 @@ class VoiceChoice(StrictModel):
     """Words per minute."""
 
 
-
-
 class Sound(StrictModel):
     """What the session sounds like besides the voice (the command line overrides it)."""
 
@@ -390,9 +388,8 @@ class Routine(StrictModel):
     sequence: list[PoseRef] = Field(min_length=1, max_length=500)
     """The poses, in order."""
     library: Annotated[str, Field(min_length=1, max_length=300)] | None = None
-    """The routine library whose poses and library.yaml this routine uses: a folder relative to
-    this file, e.g. ``..`` or ``routines`` (default: the folder this file is in). `matcast
-    compose` writes it when it saves a routine outside its library."""
+    """The library whose poses and library.yaml this routine uses, relative to this file, e.g.
+    ``../routines`` (default: this file's folder); `matcast compose` writes it."""
     rounds: int = Field(1, ge=1, le=4)
     """How many times the sequence (its final relaxation aside) may be done when a session is
     fitted longer than one round can last: 2 allows a second round, 3 a third, 4 a fourth."""
