@@ -3,6 +3,7 @@
     python scripts/bench.py [session|library|engines|all] [ROUTINE]
     python scripts/bench.py noop [OUT]
     python scripts/bench.py bed
+    python scripts/bench.py compose [N]
 
 session (default routine post-run): wall time and peak memory of a cold build (empty utterance
 cache) and of a warm one (everything cached), the time ffmpeg alone takes to encode the same
@@ -20,6 +21,10 @@ built first into a temporary folder (a cold build: a minute or two).
 
 bed: the time to generate ten minutes of each built-in sound bed, as a fraction of the ten
 minutes it lasts (the bed is generated at build time, so this is its share of a build).
+compose [N]: N seeded random `matcast compose` requests over the option space (default 300):
+the time to load the pose library once, then per composition the median, 95th percentile and
+slowest time against its 100 ms target, by length, with the time of one compile of post-run at
+30 minutes beside it as the yardstick.
 
 engines: the Piper engine's real-time factor on this machine (needs the neural extra), and the
 post-run build time with each engine, cold and warm.
@@ -240,12 +245,71 @@ def bed() -> None:
         took = time.perf_counter() - started
         print(f"bed {kind.value:<14} {took:.2f} s for {minutes} min: {took / (minutes * 60):.4f}"
               " of real time")
+def compose_bench(count: int) -> None:
+    import random
+    import statistics
+    import time
+
+    from matcast.compiler import CompileOptions, compile_routine
+    from matcast.compose import Wishes, compose, load_catalog
+    from matcast.compose.wishes import Purpose
+    from matcast.errors import UsageError
+    from matcast.routine.enums import Level, Style
+    from matcast.routine.loader import load_routine
+
+    library = Path(__file__).resolve().parents[1] / "routines"
+    start = time.perf_counter()
+    catalog = load_catalog(library)
+    load_s = time.perf_counter() - start
+    post_run = load_routine(library / "post-run.yaml")
+    start = time.perf_counter()
+    for _ in range(5):
+        compile_routine(post_run, CompileOptions(minutes=30))
+    yardstick = (time.perf_counter() - start) / 5
+    rng = random.Random(42)
+    vocabulary, conditions = catalog.vocabulary(), catalog.conditions()
+    times: dict[str, list[float]] = {"5-15": [], "15-45": [], "45-90": []}
+    refused = 0
+    for _ in range(count):
+        minutes = round(rng.uniform(5, 90), 1)
+        wishes = Wishes(minutes=minutes, focus=tuple(rng.sample(vocabulary, rng.randint(0, 2))),
+                        level=rng.choice(list(Level)), purpose=rng.choice(list(Purpose)),
+                        avoid=tuple(rng.sample(conditions, rng.randint(0, 1))),
+                        style=rng.choice([None, Style.hold, Style.flow]),
+                        seed=rng.randrange(1_000_000))
+        start = time.perf_counter()
+        try:
+            compose(catalog, wishes)
+        except UsageError:
+            refused += 1
+        spent = time.perf_counter() - start
+        bucket = "5-15" if minutes < 15 else "15-45" if minutes < 45 else "45-90"
+        times[bucket].append(spent)
+    every = sorted(t for ts in times.values() for t in ts)
+
+    def ms(values: list[float], share: float) -> float:
+        return values[min(len(values) - 1, int(share * len(values)))] * 1000
+
+    print(f"compose: {len(catalog.poses)} poses loaded in {load_s * 1000:.0f} ms; one compile "
+          f"of post-run at 30 min {yardstick * 1000:.1f} ms")
+    print(f"  {count} compositions ({refused} refused): median "
+          f"{statistics.median(every) * 1000:.1f} ms, p95 {ms(every, 0.95):.1f}"
+          f" ms, slowest {every[-1] * 1000:.1f} ms (target 100 ms); median "
+          f"{statistics.median(every) / yardstick:.1f}x the compile")
+    for bucket, ts in times.items():
+        if ts:
+            ts.sort()
+            print(f"  {bucket:>5} min: {len(ts):4d} classes, median "
+                  f"{statistics.median(ts) * 1000:6.1f} ms, p95 {ms(ts, 0.95):6.1f} ms")
 
 
 def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
     if what == "bed":
         bed()
+        return
+    if what == "compose":
+        compose_bench(int(sys.argv[2]) if len(sys.argv) > 2 else 300)
         return
     if what == "noop":
         noop(sys.argv[2] if len(sys.argv) > 2 else None)

@@ -16,7 +16,7 @@ PACKAGE = SRC / "matcast"
 
 BASE = {"errors", "cues", "bounds", "fs"}
 """The ground floor: the error types, the cue-script IR, the numeric limits, files on disk."""
-TOP = {"cli", "cli_build", "cli_checks", "cli_options", "validate"}
+TOP = {"cli", "cli_build", "cli_checks", "cli_compose", "cli_options", "validate"}
 """The command line: may import anything; nothing imports it."""
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
@@ -29,7 +29,8 @@ ALLOWED: dict[str, set[str]] = {
     "audio": {"errors", "cues"},
     "publish": {"routine", "audio", "errors", "cues", "fs"},
     "lint": {"compiler", "routine", "errors", "cues"},
-    "build": {"routine", "compiler", "voice", "audio", "publish", "lint", *BASE},
+    "compose": {"routine", "compiler", "errors", "cues", "bounds"},
+    "build": {"routine", "compiler", "compose", "voice", "audio", "publish", "lint", *BASE},
 }
 """Each part of matcast (a package, or a module at the package root) and the parts it may import
 besides itself and the ``matcast`` facade (for ``__version__``). The docs' table, as data."""

@@ -35,6 +35,7 @@ HAS_PIPER = (importlib.util.find_spec("piper") is not None
 BUILD = ["build", "R", "--library", "LIB", "-o", "OUT", "--cache-dir", "CACHE"]
 BUILD_ALL = ["build", "--all", "LIB", "-o", "OUT", "--cache-dir", "CACHE"]
 COMPILE = ["compile", "R", "--library", "LIB"]
+COMPOSE = ["compose", "--library", "LIB", "--seed", "1"]
 
 # (id, arguments, exit code, phrases the message must hold: the option, what is accepted)
 ROWS: list[tuple[str, list[str], int, tuple[str, ...]]] = [
@@ -177,6 +178,30 @@ ROWS: list[tuple[str, list[str], int, tuple[str, ...]]] = [
      ("--allow-long", "does not take a value")),
     ("build-library-file", ["build", "r", "--library", "FILE", "-o", "OUT"], 2,
      ("routine library FILE is a file, not a folder",)),
+    # compose
+    ("compose-minutes", [*COMPOSE, "--minutes", "4"], 2,
+     ("--minutes must be from 5 to 90 minutes", "got 4")),
+    ("compose-focus", [*COMPOSE, "--focus", ","], 2, ("--focus needs at least one word",)),
+    ("compose-level", [*COMPOSE, "--level", "expert"], 2,
+     ("--level must be one of gentle, beginner, all, advanced", "got 'expert'")),
+    ("compose-for", [*COMPOSE, "--for", "marathon"], 2,
+     ("--for must be one of after-run, before-run, recovery, bedtime", "got 'marathon'")),
+    ("compose-avoid", [*COMPOSE, "--avoid", " , "], 2, ("--avoid needs at least one word",)),
+    ("compose-style", [*COMPOSE, "--style", "yin"], 2, ("--style must be hold or flow",)),
+    ("compose-seed", [*COMPOSE, "--seed", "x"], 2,
+     ("--seed must be a whole number from 0 to 2147483647", "got 'x'")),
+    ("compose-output", [*COMPOSE, "-o", ""], 2, ("-o must name a path",)),
+    ("compose-force", [*COMPOSE, "--force=yes"], 2, ("--force", "does not take a value")),
+    ("compose-build", [*COMPOSE, "--build=yes"], 2, ("--build", "does not take a value")),
+    ("compose-out-dir", [*COMPOSE, "--out-dir", ""], 2, ("--out-dir must name a path",)),
+    ("compose-engine", [*COMPOSE, "--engine", "festival"], 2,
+     ("--engine must be piper or pyttsx3",)),
+    ("compose-voice", [*COMPOSE, "--voice", ""], 2, ("--voice must name a voice",)),
+    ("compose-rate", [*COMPOSE, "--rate", "1000"], 2, ("--rate", "80 to 400", "got 1000")),
+    ("compose-cache-dir", [*COMPOSE, "--cache-dir", ""], 2, ("--cache-dir must name a path",)),
+    ("compose-quiet", [*COMPOSE, "--quiet=yes"], 2, ("--quiet", "does not take a value")),
+    ("compose-library", ["compose", "--library", "LIB/nowhere"], 2,
+     ("routine library LIB/nowhere has no poses/ folder",)),
 ]
 
 if os.path.isdir("/proc/self"):

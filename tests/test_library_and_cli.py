@@ -41,10 +41,15 @@ def test_every_shipped_file_validates_against_the_schema(library: Path) -> None:
 def test_schema_rejects_what_the_loader_rejects() -> None:
     pose_schema = json.loads((ROOT / "schema" / "pose.schema.json").read_text())
     validator = jsonschema.Draft202012Validator(pose_schema)
-    assert not list(validator.iter_errors({"name": "x", "enter": ["a"]}))
-    assert list(validator.iter_errors({"name": "x", "enter": ["a"], "tagets": []}))
-    assert list(validator.iter_errors({"name": "x", "enter": ["a"],
-                                       "hold": {"breaths": 2, "seconds": 3}}))
+    pose = {"name": "x", "enter": ["a"], "family": "twist", "intensity": 2,
+            "targets": ["spine"], "position": "seated", "flow": "Twist."}
+    assert not list(validator.iter_errors(pose))
+    assert list(validator.iter_errors({**pose, "tagets": []}))
+    assert list(validator.iter_errors({**pose, "hold": {"breaths": 2, "seconds": 3}}))
+    assert list(validator.iter_errors({**pose, "targets": ["outer thighs"]}))
+    assert list(validator.iter_errors({**pose, "family": "stretch"}))
+    assert list(validator.iter_errors({**pose, "intensity": 6}))
+    assert list(validator.iter_errors({key: v for key, v in pose.items() if key != "flow"}))
 
 
 def test_post_run_cue_script_snapshot(post_run) -> None:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from matcast.routine.paths import LOOKUP_ORDER
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-COMMANDS = ["compile", "validate", "lint", "list", "schema", "build", "voices"]
+COMMANDS = ["compile", "validate", "lint", "list", "schema", "build", "compose", "voices"]
 
 
 def run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None

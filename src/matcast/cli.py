@@ -17,6 +17,7 @@ import typer
 
 from matcast import cli_checks as checks
 from matcast.bounds import DEFAULT_BITRATE
+from matcast.cli_compose import compose_command
 from matcast.cli_options import (
     AllowLongOpt,
     BedLevelOpt,
@@ -42,7 +43,7 @@ from matcast.cli_options import (
     VoiceOpt,
     VoicesEngineOpt,
 )
-from matcast.errors import MatcastError, RoutineError, UsageError
+from matcast.errors import LengthError, MatcastError, RoutineError, UsageError
 from matcast.routine.enums import CueSounds, Guidance, Level, Pace, Style
 from matcast.routine.paths import (
     default_library,
@@ -164,7 +165,8 @@ class LintFormat(StrEnum):
 def lint(
     targets: Annotated[list[str], typer.Argument(
         metavar="TARGET...",
-        help="Routine names or .yaml paths, library folders, or built .cues.json files.")],
+        help="Routine names or .yaml paths, library folders, pose files or poses/ folders, or "
+             "built .cues.json files.")],
     minutes: MinutesOpt = None,
     style: StyleOpt = None,
     level: Annotated[Level | None, typer.Option(
@@ -186,7 +188,8 @@ def lint(
 
     Without options, each routine is checked in every style it offers, as written, at
     --minutes 10, 15, 20, 30, 45 and 60 where its range allows, and at each published
-    variant. With options, once with those. A built .cues.json is checked with its real
+    variant. With options, once with those. A pose file (or a poses/ folder) is checked
+    alone, in flow and in hold at each level. A built .cues.json is checked with its real
     timings, and its speaking rate, share of silence and longest quiet are reported.
     """
     from matcast.lint.command import run
@@ -319,6 +322,9 @@ def build(
                     library, bed, bed_level)
 
 
+app.command("compose")(compose_command)
+
+
 @app.command()
 def voices(
     engine: VoicesEngineOpt = "pyttsx3",
@@ -357,6 +363,10 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except MatcastError as exc:
+        if isinstance(exc, LengthError) and exc.hint is None:
+            from matcast.build.suggest import suggest
+
+            exc.hint = suggest(exc)
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:

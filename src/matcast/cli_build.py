@@ -81,8 +81,8 @@ def build_library(library: Path, out_dir: Path, engine: str | None, voice: str |
     """Build and publish a library; the exit code is 1 if any episode failed."""
     from matcast.build.lock import folder_lock
 
-    if not routine_paths(library):  # a missing library, or a file, is refused there
-        raise no_routines(library)
+    if not routine_paths(library) and not _declares_composed(library):
+        raise no_routines(library)  # a missing library, or a file, is refused by routine_paths
     folders = [checks.output_folder(out_dir)]
     if cache_dir is not None:
         folders.insert(0, checks.cache_folder(cache_dir))
@@ -90,6 +90,16 @@ def build_library(library: Path, out_dir: Path, engine: str | None, voice: str |
     with checks.removed_if_unused(created), folder_lock(out_dir, _waiting(out_dir, quiet)):
         return _build_library_locked(library, out_dir, engine, voice, rate, cache_dir, bitrate,
                                      stereo, jobs, force, base_url, quiet, allow_long, sound)
+
+
+def _declares_composed(library: Path) -> bool:
+    """Whether the library's library.yaml declares composed classes (a library may hold only
+    those)."""
+    from matcast.routine.loader import load_library_config
+    from matcast.routine.paths import LIBRARY_CONFIG
+
+    config = library / LIBRARY_CONFIG
+    return config.is_file() and bool(load_library_config(config).composed)
 
 
 def _waiting(out_dir: Path, quiet: bool) -> Callable[[], None]:
@@ -121,7 +131,7 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
                     if sound["bed"] not in (None, "rain", "ocean", "none") else None},
                    sort_keys=True))
     plan = planning.plan(library, out_dir, manifest, settings, force,
-                         manifest.config.get("order", []))
+                         manifest.config.get("order", []), manifest.config.get("composed", []))
     if plan.todo:
         # Only now: a rebuild with nothing to do never touches the cache or starts an engine.
         if cache_dir is None:

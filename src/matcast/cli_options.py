@@ -41,7 +41,7 @@ LibraryOpt = Annotated[Path | None, typer.Option(
     help=f"Routine library folder. Looked up in this order: {LOOKUP_ORDER}.")]
 MinutesOpt = Annotated[float | None, typer.Option(
     "--minutes", "-m", parser=checks.MINUTES, metavar="N",
-    help=f"Fit the session to this many minutes (±2%): {bounds.minutes_range(False)}; "
+    help=f"Fit the session to this many minutes (±1%): {bounds.minutes_range(False)}; "
          "default: the routine's own length.")]
 StyleOpt = Annotated[Style | None, typer.Option(
     "--style", **_choice("--style", Style),

@@ -73,6 +73,19 @@ class UsageError(MatcastError):
     exit_code = 2
 
 
+class LengthError(UsageError):
+    """A routine cannot be fitted to the length asked for. Carries the routine and the compile
+    options (``subject``), so that the command line can suggest what does fit."""
+
+    def __init__(self, message: str, subject: object = None) -> None:
+        super().__init__(message)
+        self.subject = subject
+        self.hint: str | None = None
+
+    def __str__(self) -> str:
+        return self.message + (f"\n    hint: {self.hint}" if self.hint else "")
+
+
 class EngineError(MatcastError):
     """A speech engine failed, or was asked for a voice or rate it does not have."""
 

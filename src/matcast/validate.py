@@ -114,18 +114,18 @@ def build_problems(loaded: LoadedRoutine) -> list[Problem]:
     4-hour limit that no duration or variant declares. Speech lengths are the compiler's
     estimate, as in ``matcast compile``."""
     from matcast.compiler import CompileOptions, compile_routine
-    from matcast.routine.variants import length_range
 
     doc = _doc(loaded.path)
     problems = []
     routine = loaded.routine
-    bounds = length_range(routine)
     d = routine.duration
     targets: list[tuple[tuple[str | int, ...], float | None]] = [(("sequence",), None)]
-    if d is not None and bounds is not None:
-        targets = [(("duration", "default"), d.default)]
+    if d is not None:
+        if d.default is not None:
+            targets = [(("duration", "default"), d.default)]
         targets += [(("duration", key), minutes) for key, minutes in
-                    (("min", bounds[0]), ("max", bounds[1])) if minutes != d.default]
+                    (("min", d.min), ("max", d.max))
+                    if minutes is not None and minutes != d.default]
     for style in routine.styles:
         for where, minutes in targets:
             options = CompileOptions(style=style, minutes=minutes,

@@ -104,8 +104,9 @@ def test_minutes_never_drops_instructions(post_run: LoadedRoutine) -> None:
                 and e.text}
 
     written = said(compile_routine(post_run))
-    for minutes in (30, 60):
-        assert said(compile_routine(post_run, CompileOptions(minutes=minutes))) == written
+    assert said(compile_routine(post_run, CompileOptions(minutes=30))) == written
+    # Longer than one round can last, a second round adds lines and drops none.
+    assert said(compile_routine(post_run, CompileOptions(minutes=60))) > written
 
 
 def test_unreachable_minutes_give_the_achievable_range(post_run: LoadedRoutine) -> None:

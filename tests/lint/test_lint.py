@@ -241,6 +241,11 @@ sides: both
 enter: ["Step one foot forward."]
 hold_cues: ["Keep your {side} knee right above the ankle."]
 switch: "Switch."
+family: lunge
+intensity: 3
+targets: [hip-flexors]
+position: kneeling
+flow: "Lunge."
 """
 
 

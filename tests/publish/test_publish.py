@@ -59,7 +59,7 @@ def compiled(routine: str, style: Style | None = None) -> tuple[CueScript, tuple
         pose = loaded.poses[chapter.pose]
         notes.append(PoseNote(
             pose=chapter.pose, name=pose.name, sanskrit=pose.sanskrit,
-            targets=tuple(pose.targets), tips=tuple(pose.tips),
+            targets=tuple(t.spoken for t in pose.targets), tips=tuple(pose.tips),
             cautions=tuple(c if isinstance(c, str) else c.say for c in pose.cautions),
             start=samples_to_seconds(chapter.start),
         ))

@@ -22,6 +22,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SLICE = 40
 """Fresh cases per run of the default suite (about a second or two)."""
+SEED = 2
+"""A seed whose slice reaches both outcomes: since pose files must declare family, targets,
+position and flow, most mutations are refused (seed 9 now gives 40 refusals out of 40)."""
 
 
 def _load_fuzzer() -> ModuleType:
@@ -77,7 +80,7 @@ def test_a_seeded_slice_of_fresh_cases(scratch: Path, users: dict[str, list[str]
     files = fuzz.seed_files()
     outcomes: dict[str, int] = {}
     for number in range(SLICE):
-        case = fuzz.make_case(9, number, files)
+        case = fuzz.make_case(SEED, number, files)
         result = fuzz.run_case(scratch, case, users)
         assert result.kind in ("ok", "refused"), (number, case.steps, result.detail)
         outcomes[result.kind] = outcomes.get(result.kind, 0) + 1

@@ -26,13 +26,18 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow, HealthCheck.data_too_large])
 
+FACTS = "family: forward-fold\nintensity: 2\ntargets: [hamstrings]\nposition: standing\n"
+"""What every pose file declares besides its steps."""
+
 POSES = {
-    "fold": "name: Fold\nenter: [Fold forward.]\nhold: {breaths: 2}\n",
+    "fold": "name: Fold\nenter: [Fold forward.]\nhold: {breaths: 2}\n" + FACTS + "flow: Fold.\n",
     "lunge": ("name: Lunge\nsides: both\nenter: ['Step your {side} foot forward.']\n"
-              "hold_cues: ['Keep the {side} knee soft.']\nswitch: Now the {side} side.\n"),
+              "hold_cues: ['Keep the {side} knee soft.']\nswitch: Now the {side} side.\n" + FACTS
+              + "flow: Lunge.\n"),
     "rest": ("name: Rest\nenter: [{say: Lie down., pause: 2}]\nhold: {seconds: 40}\n"
              "breath_cues: none\ncheckins: [Stay soft., Breathe.]\ncheckin_every: 10\n"
-             "cautions: [{say: Careful., alternative: fold}]\n"),
+             "cautions: [{say: Careful., alternative: fold}]\nfamily: relaxation\nintensity: 1\n"
+             "targets: [mind]\nposition: supine\nflow: Rest.\n"),
 }
 
 KEYS = ["title", "description", "author", "level", "focus", "styles", "duration", "defaults",

@@ -14,11 +14,18 @@ from matcast.errors import RoutineError
 from matcast.routine.loader import load_pose, load_routine
 
 Write = Callable[[str, str | bytes], Path]
+FACTS = "family: forward-fold\nintensity: 2\ntargets: [hamstrings]\nposition: standing\n"
+"""What every pose file declares besides its steps (family, intensity, targets, position)."""
 
 POSE = """\
 name: Forward fold
 enter:
   - Fold forward.
+family: forward-fold
+intensity: 2
+targets: [hamstrings]
+position: standing
+flow: Fold forward.
 """
 
 
@@ -72,7 +79,7 @@ def test_bad_routine_is_located(scratch: Write, body: str, expected: str) -> Non
 
 def test_every_problem_in_a_file_is_reported_at_once(scratch: Write) -> None:
     scratch("poses/fold.yaml", POSE)
-    scratch("poses/broken.yaml", "name: B\nenter: [x]\ntagets: [a]\n")
+    scratch("poses/broken.yaml", "name: B\nenter: [x]\ntagets: [a]\n" + FACTS + "flow: x\n")
     path = scratch("r.yaml", "title: 5\nlevel: al\nsequence:\n  - pose: nope\n"
                              "  - pose: broken\n  - pose: fold\n    hold: {breaths: -1}\n")
     found = problems(path)
@@ -108,7 +115,7 @@ def test_python_tags_are_never_executed(scratch: Write, tmp_path: Path) -> None:
 
 def test_pose_file_problems_name_the_pose_file(scratch: Write) -> None:
     scratch("poses/lunge.yaml", "name: Lunge\nsides: both\nenter: ['{sid} foot forward']\n"
-                                "hold: {breaths: 3}\n")
+                                "hold: {breaths: 3}\n" + FACTS + "flow: Lunge.\n")
     path = scratch("r.yaml", "title: x\nsequence:\n  - pose: lunge\n")
     found = problems(path)
     pose_file = path.parent.joinpath("poses", "lunge.yaml")

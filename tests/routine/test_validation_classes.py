@@ -19,9 +19,10 @@ from PIL import Image
 
 from matcast.cli import main
 
-POSE = "name: Fold\nenter: [Fold forward.]\nhold: {breaths: 3}\n"
+FACTS = "family: forward-fold\nintensity: 2\ntargets: [hamstrings]\nposition: standing\n"
+POSE = "name: Fold\nenter: [Fold forward.]\nhold: {breaths: 3}\n" + FACTS + "flow: Fold.\n"
 TWO_SIDED = ("name: Lunge\nsides: both\nenter: ['Step your {side} foot forward.']\n"
-             "hold: {breaths: 3}\n")
+             "hold: {breaths: 3}\n" + FACTS + "flow: Lunge.\n")
 ROUTINE = "title: Rest\nsequence:\n  - pose: fold\n  - pose: lunge\n"
 
 

@@ -92,7 +92,8 @@ def library_defaults(library: Path, manifest: Manifest) -> dict[str, Any]:
     path = library / CONFIG_FILE
     config_digest = file_digest(path) or ""
     cached = manifest.config
-    if cached.get("digest") == config_digest and "album" in cached and "order" in cached:
+    if (cached.get("digest") == config_digest and "album" in cached and "order" in cached
+            and "composed" in cached):
         defaults = dict(cached.get("defaults", {}))
     else:
         if path.is_file():
@@ -108,7 +109,9 @@ def library_defaults(library: Path, manifest: Manifest) -> dict[str, Any]:
                     "sound": config.sound.model_dump(mode="json") if config.sound else None}
         # The order is kept apart from the defaults: reordering the library rebuilds nothing.
         manifest.config = {"digest": config_digest, "album": config.title, "defaults": defaults,
-                           "order": list(config.order)}
+                           "order": list(config.order),
+                           "composed": [c.model_dump(mode="json", by_alias=True)
+                                        for c in config.composed]}
     bed = (defaults.get("sound") or {}).get("bed")
     if bed and bed not in ("rain", "ocean", "none"):
         defaults["bed_file"] = file_digest(library / bed)
@@ -160,14 +163,20 @@ class Plan:
 
 
 def plan(library: Path, out_dir: Path, manifest: Manifest, settings: BatchSettings,
-         force: bool = False, order: Sequence[str] = ()) -> Plan:
-    """Work out every episode of the library, in the library's ``order`` (library.yaml's), and
-    which ones need building."""
+         force: bool = False, order: Sequence[str] = (),
+         composed: Sequence[dict[str, Any]] = ()) -> Plan:
+    """Work out every episode of the library, in the library's ``order`` (library.yaml's), then
+    its ``composed`` classes (composed first when their poses changed), and which ones need
+    building."""
+    from matcast.build.composed import compose_library
+
     fingerprint = settings.fingerprint()
     result = Plan()
     owners: dict[str, str] = {}
-    for path in in_library_order(routine_paths(library), order):
-        name = path.name
+    made = compose_library(library, list(composed), manifest)
+    result.outcomes += [Outcome(slug, "failed", why) for slug, why in made.failed]
+    for path in [*in_library_order(routine_paths(library), order), *made.paths]:
+        name = path.relative_to(library).as_posix()
         try:
             inputs, episodes = _routine_episodes(library, path, manifest.routines.get(name))
         except RoutineError as exc:

@@ -34,7 +34,14 @@ LEVEL_HOLD: dict[Level, float] = {Level.gentle: 1.0, Level.beginner: 0.7, Level.
                                   Level.advanced: 1.5}
 """Breath-counted holds (relaxations aside) last this many times as long at each level."""
 MIN_COUNTED = 3
-"""A counted hold keeps at least three breaths (or fewer if written so), however it is fitted."""
+"""A counted hold keeps at least three breaths (or fewer if written so), however it is fitted,
+unless its pose names its own ``min_breaths``."""
+MAX_COUNTED = (2.0, 8)
+"""A counted hold grows to at most twice its breaths, and at least to eight, however it is
+fitted, unless its pose names its own ``max_breaths``."""
+
+THIN_CHECKINS = 2
+"""A thinned hold's check-ins come this many times further apart."""
 
 TARGETS_SAID = ("This pose is for your {}.", "This one works on your {}.",
                 "The focus here is your {}.")
@@ -133,6 +140,12 @@ class Entry:
     routine: Routine
     options: CompileOptions
     last: bool
+    thin: bool = False
+    """Tips and check-ins thinned to fit a shorter session: the first tip only, no targets
+    line, check-ins half as often."""
+    round: int = 1
+    """Which round of the sequence this entry is in (a longer session may do it again): tips
+    are said in the first round only."""
 
     def get(self, name: str) -> Any:
         """A pose field, overridden by the routine entry. Text overrides belong to the pose they
@@ -178,28 +191,38 @@ class Entry:
             if not self.relaxation:
                 scaled = round(breaths * LEVEL_HOLD[self.options.level])
                 breaths = max(min(breaths, MIN_COUNTED), scaled)
+            least, most = self.breath_range(breaths)
             return HoldSpec(key, breaths * pacing.breath, pacing.breath,
-                            min(breaths, MIN_COUNTED) * pacing.breath, self.relaxation)
+                            least * pacing.breath, self.relaxation,
+                            ceiling=most * pacing.breath)
         seconds = hold.seconds if hold.seconds is not None else (hold.minutes or 0) * 60
         return HoldSpec(key, seconds_to_samples(seconds), None, 0, self.relaxation)
+
+    def breath_range(self, breaths: int) -> tuple[int, int]:
+        """The fewest and most breaths a counted hold of ``breaths`` may be fitted to."""
+        least = self.pose.min_breaths or MIN_COUNTED
+        most = self.pose.max_breaths or max(round(breaths * MAX_COUNTED[0]), MAX_COUNTED[1])
+        return min(least, breaths), max(most, breaths)
 
     def name_line(self, state: SessionState, flow: bool = False) -> str:
         """The pose's name as announced: in hold style with its Sanskrit name, in flow style with
         what leads on the first side; "once more" when it comes again."""
         pose = self.pose
-        if self.pose_id in state.seen:
-            return f"Once more, {pose.name[0].lower()}{pose.name[1:]}."
+        again = self.pose_id in state.seen
+        name = f"Once more, {pose.name[0].lower()}{pose.name[1:]}" if again else pose.name
         side = self.sides[0]
         if flow and side is not None:
             lead = self.get("lead") or "{side} side"
-            return f"{pose.name}, {fill_sides(lead, side)}."
+            return f"{name}, {fill_sides(lead, side)}."
+        if again:
+            return f"{name}."
         if flow or not pose.sanskrit:
             return f"{pose.name}."
         return f"{pose.name}, {pose.sanskrit}."
 
     def targets_line(self, turn: int = 0) -> str | None:
         """Where the pose works, said once per session; ``turn`` varies the wording."""
-        targets = [t for t in self.pose.targets if t.strip()]
+        targets = [t.spoken for t in self.pose.targets]
         if not targets:
             return None
         return TARGETS_SAID[turn % len(TARGETS_SAID)].format(join_words(targets))
@@ -215,10 +238,11 @@ class Entry:
         cues = self.ref.breath_cues or self.pose.breath_cues or defaults.breath_cues
         every = self.ref.checkin_every or self.pose.checkin_every or defaults.checkin_every
         lines = [*self.get("hold_cues"), *level_lines(self.pose, self.options.level)]
-        if guidance is Guidance.full and first_side:
-            lines += self.get("tips")
+        if guidance is Guidance.full and first_side and self.round == 1:
+            tips = self.get("tips")
+            lines += tips[:1] if self.thin else tips
             targets = self.targets_line(state.targets_said)
-            if targets and self.pose_id not in state.seen:
+            if targets and self.pose_id not in state.seen and not self.thin:
                 lines.append(targets)
                 state.targets_said += 1
         counted = cues is BreathCues.count
@@ -227,5 +251,5 @@ class Entry:
             tuple(s for line in lines for s in sentences(fill_sides(line, side))),
             (pacing.inhale, pacing.exhale) if counted else None,
             tuple(fill_sides(t, side) for t in self.get("checkins")),
-            seconds_to_samples(every),
+            seconds_to_samples(every * (THIN_CHECKINS if self.thin else 1)),
             count=counted, prompts=counted and guidance is Guidance.full)

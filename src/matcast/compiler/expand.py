@@ -14,6 +14,7 @@ from matcast.compiler.flow_style import flow_style
 from matcast.compiler.hold_style import hold_style
 from matcast.compiler.options import CompileOptions
 from matcast.compiler.plan import Bell, ChapterMark, Plan, Rest, Say, Segment
+from matcast.compiler.shape import AS_WRITTEN, ROUND_LINES, Shape, order
 from matcast.cues import ChimeKind, seconds_to_samples
 from matcast.routine.enums import CueSounds, Prop
 from matcast.routine.facts import props_at
@@ -34,12 +35,18 @@ PROPS_PAUSE = 10.0
 """Seconds of quiet after the props are named, to fetch them."""
 
 
-def entries(loaded: LoadedRoutine, options: CompileOptions) -> list[Entry]:
-    """The sequence resolved for ``options``: each entry with the pose used at its level."""
+def entries(loaded: LoadedRoutine, options: CompileOptions,
+            shape: Shape = AS_WRITTEN) -> list[Entry]:
+    """The sequence resolved for ``options`` in ``shape``: each entry with the pose used at its
+    level, without the entries left out, and each round in turn."""
     routine = loaded.routine
-    last = len(routine.sequence) - 1
-    return [Entry(i, ref, *pick_pose(loaded, ref, options.level), routine, options, i == last)
-            for i, ref in enumerate(routine.sequence)]
+    done = order(loaded, shape)
+    out = []
+    for k, (i, round_) in enumerate(done):
+        ref = routine.sequence[i]
+        out.append(Entry(i, ref, *pick_pose(loaded, ref, options.level), routine, options,
+                         k == len(done) - 1, shape.thin, round_))
+    return out
 
 
 def props_line(used: list[Entry], options: CompileOptions) -> str | None:
@@ -57,12 +64,13 @@ def props_line(used: list[Entry], options: CompileOptions) -> str | None:
             "pause the session if you need longer.")
 
 
-def expand(loaded: LoadedRoutine, options: CompileOptions) -> Plan:
-    """The plan of ``loaded`` for ``options`` (already checked against the routine)."""
+def expand(loaded: LoadedRoutine, options: CompileOptions, shape: Shape = AS_WRITTEN) -> Plan:
+    """The plan of ``loaded`` for ``options`` (already checked against the routine), in
+    ``shape`` (as written unless fitting asks for another)."""
     routine = loaded.routine
     style = options.style_for(routine)
     pacing = Pacing.of(routine, options)
-    used = entries(loaded, options)
+    used = entries(loaded, options, shape)
     out: list[Segment] = [ChapterMark(INTRO_TITLE, None), Bell(ChimeKind.start, None, None)]
     intro = [Say(line, pacing.step_pause, None, None) for line in routine.intro]
     props = props_line(used, options)
@@ -74,7 +82,11 @@ def expand(loaded: LoadedRoutine, options: CompileOptions) -> Plan:
     cues = options.cues_for(loaded)
     quiet = cues is CueSounds.chimes_in_holds
     state = SessionState()
+    round_ = 1
     for entry in used:
+        if entry.round > round_:
+            round_ = entry.round
+            out.append(Say(ROUND_LINES[round_], pacing.step_pause, None, None))
         out.append(ChapterMark(entry.pose.name, entry.pose_id))
         if style is Style.hold:
             out += hold_style(entry, state, pacing, quiet)
@@ -91,9 +103,8 @@ def expand(loaded: LoadedRoutine, options: CompileOptions) -> Plan:
         minutes = routine.duration.default
     allowed = None
     if routine.duration is not None:
-        d = routine.duration
-        allowed = (seconds_to_samples((d.min or d.default) * 60),
-                   seconds_to_samples((d.max or d.default) * 60))
+        low, high = routine.duration.span()
+        allowed = (seconds_to_samples(low * 60), seconds_to_samples(high * 60))
     return Plan(
         routine=loaded.slug,
         title=routine.title,

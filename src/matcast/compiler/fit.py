@@ -1,12 +1,19 @@
 """Choosing hold and rest lengths: the intended ones, or ones that fit a target session length.
 
-Holds scale together by one factor (a breath-counted hold stays a whole number of breaths, both
-sides of a pose share one length); the quiet rests between poses then take up what rounding left
-over. Lengths are whole samples throughout.
+Each hold has a least, an intended and a greatest length (a breath-counted hold: its pose's
+``min_breaths``, its written breaths and its ``max_breaths``; a hold by the clock: a quarter and
+four times its written length). Fitting moves one parameter through four phases, in this order
+as the target grows: the final relaxation from its least to its intended length, then every
+other hold from its least to its intended length, then every other hold up to its greatest,
+then the relaxation up to its greatest. So a shorter session takes breaths from the holds first
+and from the relaxation last, and a longer one adds breaths before it lengthens the
+relaxation. A breath-counted hold stays a whole number of breaths, both sides of a pose share
+one length, and the quiet rests between poses take up what rounding left over. Lengths are whole
+samples throughout. (What happens when the holds alone cannot reach a target, tips thinned,
+poses left out or a second round, is :mod:`~matcast.compiler.shape`.)
 
 The final relaxation is protected. A session of 15 minutes or more keeps it at 10% of the
-session and at least two minutes, as written and when fitted; and fitting a session shorter
-shrinks every other hold first, down to its least, before the relaxation gives anything.
+session and at least two minutes, as written and when fitted.
 """
 
 from __future__ import annotations
@@ -19,13 +26,18 @@ from matcast.compiler.plan import HoldBlock, HoldSpec, Rest
 from matcast.cues import SAMPLE_RATE
 
 MIN_SCALE = 0.25
-"""Holds may shrink to a quarter of their intended length (never below their own speech)."""
+"""Holds by the clock may shrink to a quarter of their intended length (never below their own
+speech); breath-counted holds keep their pose's least breaths."""
 MAX_SCALE = 4.0
-"""Holds may grow to four times their intended length."""
+"""Holds by the clock may grow to four times their intended length; breath-counted holds to
+their pose's most breaths."""
+PHASES = 4.0
+"""The fitting parameter runs from 0 (everything at its least) to this (at its greatest)."""
 REST_RANGE = (0.3, 2.5)
 """Rests between poses may shrink or stretch by these factors."""
-TOLERANCE = 0.02
-"""A fitted session is within 2% of the target."""
+TOLERANCE = 0.01
+"""A fitted session is within 1% of the target (exact unless the rests cannot absorb what
+rounding to whole breaths left over)."""
 RELAXATION_FROM = round(15 * 60 * SAMPLE_RATE * (1 - TOLERANCE))
 """Sessions this long (15 minutes, less what a fitted length may miss by) keep a relaxation."""
 RELAXATION_SHARE = 0.10
@@ -52,18 +64,21 @@ class _Hold:
     low: int
     high: int
 
-    def at(self, scale: float) -> int:
-        raw = self.spec.base * scale
+    @property
+    def mid(self) -> int:
+        return min(self.high, max(self.low, self.spec.base))
+
+    def smooth(self, x: float) -> float:
+        """The length at parameter ``x`` before rounding to whole breaths."""
+        down, up = (0.0, 3.0) if self.spec.relaxation else (1.0, 2.0)
+        return (self.low + (self.mid - self.low) * _ramp(x - down)
+                + (self.high - self.mid) * _ramp(x - up))
+
+    def at(self, x: float) -> int:
+        raw = self.smooth(x)
         q = self.spec.quantum
         value = round(raw / q) * q if q else round(raw)
         return min(self.high, max(self.low, value))
-
-    def smooth(self, scale: float) -> float:
-        """The length at ``scale`` before rounding to whole breaths."""
-        return min(self.high, max(self.low, self.spec.base * scale))
-
-    def scale_of(self, path: tuple[float, float]) -> float:
-        return path[1] if self.spec.relaxation else path[0]
 
 
 class FitError(Exception):
@@ -75,6 +90,10 @@ class FitError(Exception):
         self.high = high
 
 
+def _ramp(x: float) -> float:
+    return min(1.0, max(0.0, x))
+
+
 def _holds(blocks: list[HoldBlock], min_length: Callable[[HoldBlock], int]) -> list[_Hold]:
     by_key: dict[str, list[HoldBlock]] = {}
     for block in blocks:
@@ -84,8 +103,11 @@ def _holds(blocks: list[HoldBlock], min_length: Callable[[HoldBlock], int]) -> l
         spec = group[0].spec
         need = max(min_length(b) for b in group)
         q = spec.quantum
-        low = max(need, _ceil_to(round(spec.base * MIN_SCALE), q), spec.floor)
-        high = max(need, _floor_to(round(spec.base * MAX_SCALE), q))
+        if q and spec.ceiling:
+            low, high = max(need, spec.floor), max(need, spec.ceiling)
+        else:
+            low = max(need, _ceil_to(round(spec.base * MIN_SCALE), q), spec.floor)
+            high = max(need, _floor_to(round(spec.base * MAX_SCALE), q))
         holds.append(_Hold(spec, len(group), low, high))
     return holds
 
@@ -96,18 +118,6 @@ def _ceil_to(value: int, q: int | None) -> int:
 
 def _floor_to(value: int, q: int | None) -> int:
     return max(1, value // q) * q if q else value
-
-
-def _path(x: float) -> tuple[float, float]:
-    """The scales of (other holds, the relaxation) along one growing parameter: above 1 all
-    holds grow together; below it the other holds shrink first, and only once they are at their
-    least (x under MIN_SCALE / 2) does the relaxation shrink."""
-    least = MIN_SCALE / 2
-    if x >= 1.0:
-        return x, x
-    if x >= least:
-        return x, 1.0
-    return least, least + (x / least) * (1.0 - least)
 
 
 def _protect(holds: list[_Hold], floor: int) -> list[_Hold]:
@@ -187,23 +197,20 @@ def fit(blocks: list[HoldBlock], rests: list[Rest], fixed: int, target: int,
         raise FitError(low, high)
 
     def total(x: float) -> float:
-        path = _path(x)
-        return still + flex + sum(h.uses * h.smooth(h.scale_of(path)) for h in holds)
+        return still + flex + sum(h.uses * h.smooth(x) for h in holds)
 
-    x = _solve(total, target, 0.0, MAX_SCALE * 2)
-    lengths = {h.spec.key: h.at(h.scale_of(_path(x))) for h in holds}
+    x = _solve(total, target, 0.0, PHASES)
+    lengths = {h.spec.key: h.at(x) for h in holds}
     # Breath-counted holds are now whole breaths; let clock holds take up the rounding.
     clock = [h for h in holds if not h.spec.quantum]
     if clock:
         counted = sum(h.uses * lengths[h.spec.key] for h in holds if h.spec.quantum)
 
         def with_clock(y: float) -> float:
-            path = _path(y)
-            return still + flex + counted + sum(h.uses * h.smooth(h.scale_of(path))
-                                                for h in clock)
+            return still + flex + counted + sum(h.uses * h.smooth(y) for h in clock)
 
-        again = _path(_solve(with_clock, target, 0.0, MAX_SCALE * 2))
-        lengths.update({h.spec.key: h.at(h.scale_of(again)) for h in clock})
+        again = _solve(with_clock, target, 0.0, PHASES)
+        lengths.update({h.spec.key: h.at(again) for h in clock})
     residual = target - still - flex - sum(h.uses * lengths[h.spec.key] for h in holds)
     residual = _nudge_breaths(holds, lengths, residual, flex)
     rest_scale = 1.0

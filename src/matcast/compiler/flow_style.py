@@ -27,6 +27,10 @@ from matcast.compiler.plan import HoldBlock, HoldSpec, Say, Segment
 from matcast.cues import Side
 from matcast.routine.enums import Guidance
 
+FLOW_MOST_BREATHS = 7
+"""A flow pose is one breath per side as written, and up to this many when a session is fitted
+longer (the movement on the first, breath words on the rest)."""
+
 _BREATH = re.compile(r"^(inhale|breathe in|exhale|breathe out)\b", re.IGNORECASE)
 
 
@@ -104,7 +108,8 @@ def flow_style(entry: Entry, state: SessionState, pacing: Pacing,
         yield from cautions(entry, state, pacing)
         first = entry.get("enter")[0]
         cue = entry.get("flow") or (first if isinstance(first, str) else first.say)
-        spec = HoldSpec(str(entry.index), pacing.breath, pacing.breath, pacing.breath)
+        spec = HoldSpec(str(entry.index), pacing.breath, pacing.breath, pacing.breath,
+                        ceiling=FLOW_MOST_BREATHS * pacing.breath)
         guidance = entry.options.guidance
         for side in entry.sides:
             if side is Side.left:

@@ -11,6 +11,7 @@ are said from the start, one after another. Nothing ever runs past the end of a 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from matcast.compiler.plan import HoldBlock
@@ -66,7 +67,17 @@ def lead_in(block: HoldBlock, speech: SpeechLength) -> tuple[str, ...]:
 
 def min_length(block: HoldBlock, speech: SpeechLength) -> int:
     """The shortest this hold may be: its lines and movements must fit (breath prompts and
-    check-ins may not); a breath-counted hold stays a whole number of breaths."""
+    check-ins may not); a breath-counted hold stays a whole number of breaths. Remembered per
+    hold and speech function (laying a hold out to find it is the dearest part of fitting)."""
+    return _min_length_cached(block, speech)
+
+
+@functools.lru_cache(maxsize=8192)
+def _min_length_cached(block: HoldBlock, speech: SpeechLength) -> int:
+    return _min_length(block, speech)
+
+
+def _min_length(block: HoldBlock, speech: SpeechLength) -> int:
     quantum = block.spec.quantum
     if quantum:
         first = max(1, -(-block.spec.floor // quantum))

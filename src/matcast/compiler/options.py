@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from matcast.bounds import LONG_MAX_MINUTES, MAX_MINUTES, MIN_MINUTES, minutes_range
 from matcast.compiler.speech import DEFAULT_RATE
-from matcast.errors import UsageError
+from matcast.errors import LengthError, UsageError
 from matcast.routine.enums import CueSounds, Guidance
 from matcast.routine.loader import LoadedRoutine
 from matcast.routine.model import Level, Pace, Routine, Style, Variant
@@ -69,8 +69,9 @@ class CompileOptions:
                                  f"got {self.minutes:g}")
             d = routine.duration
             if d is not None:
-                low, high = d.min or d.default, d.max or d.default
+                low, high = d.span()
                 if not low <= self.minutes <= high:
-                    raise UsageError(f"{loaded.slug}: this routine is meant to last "
-                                     f"{low:g} to {high:g} minutes; got --minutes "
-                                     f"{self.minutes:g}")
+                    why = f" ({d.reason})" if d.reason else ""
+                    raise LengthError(f"{loaded.slug}: this routine is meant to last "
+                                      f"{low:g} to {high:g} minutes{why}; got --minutes "
+                                      f"{self.minutes:g}", (loaded, self))

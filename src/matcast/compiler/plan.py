@@ -52,10 +52,13 @@ class HoldSpec:
     quantum: int | None
     """Breath length when the hold counts breaths: its length stays a whole number of breaths."""
     floor: int = 0
-    """Fitting never makes the hold shorter than this (a counted hold keeps three breaths)."""
+    """Fitting never makes the hold shorter than this (a counted hold: its least breaths)."""
     relaxation: bool = False
     """The session's final relaxation: fitting shrinks other holds first, and a session of 15
     minutes or more keeps it at 10% of its length and at least two minutes."""
+    ceiling: int = 0
+    """Fitting never makes a counted hold longer than this, its most breaths (0: four times
+    its intended length)."""
 
 
 @dataclass(frozen=True, slots=True)

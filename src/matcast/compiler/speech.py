@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 
 from matcast.bounds import DEFAULT_RATE
@@ -24,10 +25,23 @@ def estimate(text: str, rate: int = DEFAULT_RATE) -> int:
     return max(1, seconds_to_samples(seconds))
 
 
+@functools.lru_cache(maxsize=32)
+def estimated(rate: int) -> SpeechLength:
+    """The estimate at ``rate``, as one function per rate that remembers its answers: a composer
+    compiles many routines made of the same lines, and what is keyed by it can be cached."""
+    @functools.lru_cache(maxsize=65_536)
+    def length(text: str) -> int:
+        return estimate(text, rate)
+
+    return length
+
+
 def speech_length(measured: Mapping[str, int] | None = None,
                   rate: int = DEFAULT_RATE) -> SpeechLength:
     """Measured lengths where known, the estimate otherwise."""
-    known = dict(measured or {})
+    if not measured:
+        return estimated(rate)
+    known = dict(measured)
 
     def length(text: str) -> int:
         got = known.get(text)

@@ -1,6 +1,7 @@
 """``matcast lint``: which sessions to check for the targets given, and the report.
 
-A target is a routine (a name or a ``.yaml`` path), a library folder, or a built session's
+A target is a routine (a name or a ``.yaml`` path), a library folder, a pose file or a
+``poses/`` folder (each pose checked as a session of its own), or a built session's
 ``.cues.json``. The exit code is 0 with no findings and 1 with any; bad input is an error (2).
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from matcast.cues import SAMPLE_RATE, CueScript
 from matcast.errors import Problem, RoutineError, UsageError
+from matcast.lint.poses import alone, is_pose_path, pose_files, pose_sessions
 from matcast.lint.rules import RULES, Finding, LintContext, lint_script
 from matcast.lint.sessions import Session, describe, lint_built, lint_session, matrix
 from matcast.lint.stats import SessionStats, session_stats
@@ -53,6 +55,26 @@ def run(targets: list[str], options: Any, library: Path | None, fmt: str,
         path = Path(target)
         if path.name.endswith(".json"):
             checked.append(_built(path, library))
+            continue
+        if is_pose_path(path):
+            for file in pose_files(path):
+                try:
+                    loaded = alone(file)
+                except RoutineError as exc:
+                    problems.extend(p for p in exc.problems if p not in problems)
+                    continue
+                sessions = pose_sessions(loaded) if options is None else [
+                    Session(loaded, options, describe(options, loaded))]
+                for session in sessions:
+                    try:
+                        script, findings = lint_session(session.loaded, session.options)
+                    except UsageError as exc:
+                        if not path.is_dir():
+                            raise
+                        skipped.append(f"pose {file.stem}: skipped ({exc})")
+                        continue
+                    checked.append(Checked(f"pose {file.stem}", session.label, script,
+                                           findings))
             continue
         if path.is_dir():
             files, strict = routine_paths(path), False
@@ -132,9 +154,12 @@ def _as_text(checked: list[Checked], skipped: list[str]) -> list[str]:
             lines += [f"  {s}" for s in c.stats.lines()]
     lines += skipped
     total = sum(len(c.findings) for c in checked)
-    routines = len({c.routine for c in checked})
+    poses = {c.routine for c in checked if c.routine.startswith("pose ")}
+    routines = {c.routine for c in checked} - poses
+    sources = [_plural(len(routines), "routine")] if routines or not poses else []
+    sources += [_plural(len(poses), "pose")] if poses else []
     lines.append(f"checked {_plural(len(checked), 'session')} of "
-                 f"{_plural(routines, 'routine')}: {_plural(total, 'finding')}")
+                 f"{' and '.join(sources)}: {_plural(total, 'finding')}")
     counts = Counter(f.rule for c in checked for f in c.findings)
     lines += [f"  {rule:<20} {counts[rule]}" for rule in RULES if counts[rule]]
     return lines

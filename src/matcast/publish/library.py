@@ -227,7 +227,7 @@ def _record(job: LibraryEpisode, entry: Mapping[str, Any], script: CueScript,
             continue
         poses.append(PoseNote(
             pose=chapter.pose or "", name=pose.name, sanskrit=pose.sanskrit,
-            targets=tuple(pose.targets), tips=tuple(pose.tips),
+            targets=tuple(t.spoken for t in pose.targets), tips=tuple(pose.tips),
             cautions=tuple(c if isinstance(c, str) else c.say for c in pose.cautions),
             start=chapter.start / SAMPLE_RATE))
     variant = job.variant

@@ -99,3 +99,111 @@ BED_NAMES = ("rain", "ocean", "none")
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".flac", ".ogg", ".m4a")
 """Sound-bed files matcast decodes with ffmpeg."""
+
+
+class Family(StrEnum):
+    """What kind of pose it is: the composer builds a class's arc from families."""
+
+    centering = "centering"
+    """Arriving: standing or sitting tall and still, finding the breath (mountain, thunderbolt)."""
+    warm_up = "warm-up"
+    """Gentle movement that wakes the joints and spine (cat-cow, rocking, circles)."""
+    standing = "standing"
+    """A standing pose that builds strength and stability in the legs (the warriors)."""
+    lunge = "lunge"
+    """One leg forward, one back: the hip flexors and quads of the back leg lengthen."""
+    forward_fold = "forward-fold"
+    """Folding over the legs: the hamstrings, calves and back lengthen."""
+    hip_opener = "hip-opener"
+    """The outer hips, glutes and inner thighs open (pigeon, happy baby)."""
+    twist = "twist"
+    """The spine rotates; follow a deep twist with a neutral or folding pose."""
+    side_bend = "side-bend"
+    """The side of the body lengthens from hip to armpit."""
+    backbend = "backbend"
+    """The front of the body opens; follow a deep backbend with a counter-pose."""
+    balance = "balance"
+    """Standing on one foot, or balancing on the hands and knees."""
+    core = "core"
+    """Strength in the belly and the muscles around the spine."""
+    inversion = "inversion"
+    """Hips above the heart, head low (downward dog)."""
+    restorative = "restorative"
+    """Long, supported, passive holds (legs up the wall)."""
+    relaxation = "relaxation"
+    """Lying still at the end of a class."""
+
+
+class Target(StrEnum):
+    """Where a pose works: the controlled vocabulary of focus areas (``--focus`` takes these).
+
+    :attr:`spoken` is how a session and its show notes name the area."""
+
+    feet = "feet"
+    ankles = "ankles"
+    shins = "shins"
+    calves = "calves"
+    hamstrings = "hamstrings"
+    quads = "quads"
+    hip_flexors = "hip-flexors"
+    glutes = "glutes"
+    it_band = "it-band"
+    """The outer thigh, from hip to knee (the iliotibial band and the muscles beside it)."""
+    inner_thighs = "inner-thighs"
+    hips = "hips"
+    lower_back = "lower-back"
+    upper_back = "upper-back"
+    spine = "spine"
+    side_body = "side-body"
+    core = "core"
+    chest = "chest"
+    shoulders = "shoulders"
+    neck = "neck"
+    balance = "balance"
+    posture = "posture"
+    whole_body = "whole-body"
+    mind = "mind"
+
+    @property
+    def spoken(self) -> str:
+        """The area as a session says it and show notes print it, e.g. 'hip flexors'."""
+        return _TARGET_SPOKEN.get(self.value, self.value.replace("-", " "))
+
+
+_TARGET_SPOKEN = {"it-band": "outer thighs"}
+
+
+class Contraindication(StrEnum):
+    """A body area or condition for which a pose needs care or a gentler alternative
+    (``--avoid`` takes these)."""
+
+    feet = "feet"
+    ankles = "ankles"
+    knees = "knees"
+    hamstrings = "hamstrings"
+    """A strained or torn hamstring."""
+    hips = "hips"
+    lower_back = "lower-back"
+    neck = "neck"
+    shoulders = "shoulders"
+    wrists = "wrists"
+    balance = "balance"
+    """Unsteady on one foot, or prone to dizziness."""
+    pregnancy = "pregnancy"
+    high_blood_pressure = "high-blood-pressure"
+    glaucoma = "glaucoma"
+
+
+VOCABULARY_ALIASES: dict[str, str] = {
+    "outer thighs": "it-band", "outer thigh": "it-band", "outer hips": "hips",
+    "it band": "it-band", "iliotibial band": "it-band", "psoas": "hip-flexors",
+    "groin": "inner-thighs", "adductors": "inner-thighs", "hamstring": "hamstrings",
+    "quadriceps": "quads", "calf": "calves", "toes": "feet", "soles of the feet": "feet",
+    "back": "lower-back", "low back": "lower-back", "whole back": "spine",
+    "back muscles": "spine", "obliques": "side-body", "abs": "core", "belly": "core",
+    "legs": "hamstrings", "nervous system": "mind", "knee": "knees", "wrist": "wrists",
+    "hip": "hips", "shoulder": "shoulders", "ankle": "ankles", "foot": "feet",
+    "forward fold": "forward-fold", "hip opener": "hip-opener", "side bend": "side-bend",
+    "blood pressure": "high-blood-pressure", "warmup": "warm-up",
+}
+"""Free-text words people write for a vocabulary value: the error's hint suggests the value."""

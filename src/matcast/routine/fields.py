@@ -3,21 +3,26 @@ text and id field types, and the enums as a file writes them."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 
 from matcast.routine.enums import (
     BreathCues,
+    Contraindication,
     CueSounds,
+    Family,
     Guidance,
     Level,
     Pace,
     Position,
     Prop,
     Style,
+    Target,
 )
 from matcast.routine.text import speech_problem
+
+T = TypeVar("T")
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 """Routine slugs and pose ids: lower-case letters, digits and dashes."""
@@ -45,6 +50,14 @@ def check_spoken(text: str) -> str:
     return text
 
 
+def unique(values: list[T]) -> list[T]:
+    repeated = sorted({str(v) for v in values if values.count(v) > 1})
+    if repeated:
+        raise InvalidValue(f"{', '.join(repeated)} listed more than once",
+                           "list each value once")
+    return values
+
+
 PoseId = Annotated[str, Field(pattern=SLUG_PATTERN, description="A pose file name without .yaml")]
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(check_spoken)]
 """A spoken line (or a title): words, with braces only around placeholders."""
@@ -60,6 +73,9 @@ CueSoundsName = Annotated[CueSounds, Strict(False)]
 GuidanceName = Annotated[Guidance, Strict(False)]
 PositionName = Annotated[Position, Strict(False)]
 PropName = Annotated[Prop, Strict(False)]
+FamilyName = Annotated[Family, Strict(False)]
+TargetName = Annotated[Target, Strict(False)]
+ContraindicationName = Annotated[Contraindication, Strict(False)]
 
 
 class StrictModel(BaseModel):

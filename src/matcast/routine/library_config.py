@@ -3,11 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
-from matcast.routine.fields import InvalidValue, StrictModel, Text
+from matcast.routine.enums import Level
+from matcast.routine.fields import (
+    SLUG_PATTERN,
+    InvalidValue,
+    LevelName,
+    StrictModel,
+    StyleName,
+    TargetName,
+    Text,
+)
 from matcast.routine.links import email_problem, url_problem
 from matcast.routine.model import Sound, VoiceChoice
 
@@ -36,6 +45,30 @@ def _email(value: str) -> str:
 Link = Annotated[str, Field(max_length=500), AfterValidator(_link)]
 BaseUrl = Annotated[str, Field(max_length=500), AfterValidator(_base)]
 Email = Annotated[str, Field(max_length=200), AfterValidator(_email)]
+
+
+class ComposedEpisode(StrictModel):
+    """A class `matcast compose` makes from the library's poses, published by `build --all` like
+    a routine's variant: its routine is saved as ``composed/<slug>.yaml`` beside this file."""
+
+    slug: str = Field(pattern=SLUG_PATTERN)
+    """The episode's name: its routine file and its output files are named from it."""
+    minutes: float = Field(ge=5, le=90)
+    """Length of the class, 5 to 90 minutes."""
+    focus: list[TargetName] = Field(default_factory=list, max_length=20)
+    """Target areas that get most of the hold time (the pose vocabulary's targets)."""
+    level: LevelName = Level.all
+    """gentle, beginner, all or advanced."""
+    purpose: Literal["after-run", "before-run", "recovery", "bedtime"] = Field(
+        "after-run", alias="for")
+    """What the class is for (the key is ``for``, as the command line's --for)."""
+    avoid: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
+        default_factory=list, max_length=20)
+    """Body areas or conditions (contraindications), pose ids or pose names to leave out."""
+    style: StyleName | None = None
+    """hold or flow (default: flow before a run, else hold)."""
+    seed: int = Field(ge=0, le=2**31 - 1)
+    """Picks among the poses that fit: the same seed and poses give the same class."""
 
 
 class LibraryConfig(StrictModel):
@@ -69,3 +102,15 @@ class LibraryConfig(StrictModel):
     """Speech engine, voice and rate for every routine that names none."""
     sound: Sound | None = None
     """Background bed and cue sounds for every routine that names none."""
+    composed: list[ComposedEpisode] = Field(default_factory=list, max_length=100)
+    """Composed classes to publish, e.g. a weekly set: ``[{slug: monday-hips, minutes: 15,
+    focus: [hips], for: after-run, seed: 1}]``."""
+
+    @model_validator(mode="after")
+    def _distinct_slugs(self) -> LibraryConfig:
+        slugs = [c.slug for c in self.composed]
+        twice = sorted({s for s in slugs if slugs.count(s) > 1})
+        if twice:
+            raise InvalidValue(f"composed episode slug {twice[0]!r} is used twice",
+                               "give each composed episode its own slug")
+        return self

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from matcast.errors import Problem, RoutineError
+from matcast.routine.chain import position_problems
 from matcast.routine.fields import SIDE_PLACEHOLDERS, SLUG_PATTERN
 from matcast.routine.files import (  # noqa: F401  (re-exported: build, choices, publish)
     AUDIO_SUFFIXES,
@@ -88,8 +89,9 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
     except YamlProblems as exc:
         raise RoutineError(exc.problems) from None
     routine = validate_model(Routine, doc, problems)
-    poses_dir = path.parent / POSES_DIR
-    poses_out = poses_link(path.parent)
+    library = _library_of(path, doc, problems)
+    poses_dir = library / POSES_DIR
+    poses_out = poses_link(library)
     poses: dict[str, Pose] = {}
     pose_paths: dict[str, Path] = {}
     available = sorted(p.stem for p in poses_dir.glob("*.yaml")) if poses_dir.is_dir() else []
@@ -102,7 +104,7 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
         if pose_id in failed:
             return None
         pose_path = poses_dir / f"{pose_id}.yaml"
-        if pose_path.is_file() and not inside(pose_path, path.parent):
+        if pose_path.is_file() and not inside(pose_path, library):
             # A symlink may point anywhere: a routine only ever reads inside its library.
             what = (f"is in {poses_dir}, a link to {poses_dir.resolve()}" if poses_out
                     else f"is a link to {pose_path.resolve()}")
@@ -157,7 +159,7 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
     if problem is not None:
         problems.append(problem)
     config = None
-    config_path = path.parent / LIBRARY_CONFIG
+    config_path = library / LIBRARY_CONFIG
     if config_path.is_file():
         try:
             config = load_library_config(config_path)
@@ -167,6 +169,24 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
         raise RoutineError(_in_file_order(problems))
     return LoadedRoutine(safe_slug(path.stem), path, routine, poses, pose_paths, cover, bed,
                          config)
+
+
+def _library_of(path: Path, doc: YamlDoc, problems: list[Problem]) -> Path:
+    """The library a routine uses: the folder its ``library`` key names (relative to the file),
+    else the file's own folder."""
+    named = doc.data.get("library") if isinstance(doc.data, dict) else None
+    if not isinstance(named, str) or not named:
+        return path.parent
+    folder = path.parent / named
+    if not folder.is_dir():
+        problems.append(doc.problem(
+            ("library",), f"no routine library at {folder}",
+            "name the folder that holds poses/ (and library.yaml), relative to this file"))
+        return path.parent
+    link = library_link(folder)
+    if link is not None:
+        problems.append(link)
+    return folder
 
 
 def load_library_config(path: str | PathLike[str]) -> LibraryConfig:
@@ -210,6 +230,7 @@ def load_pose(path: str | PathLike[str]) -> Pose:
     for key_path, text in _spoken_texts(pose.model_dump(include=_POSE_SPOKEN), ()):
         problems.extend(_placeholder_problems(text, two_sided, doc, key_path,
                                               "the pose is not two-sided (sides: both)"))
+    problems.extend(position_problems(pose, doc))
     return _checked(pose, problems)
 
 

@@ -19,30 +19,37 @@ from pydantic import (
     model_validator,
 )
 
-from matcast.bounds import BED_LEVEL_MAX, BED_LEVEL_MIN, RATE_MAX, RATE_MIN
-from matcast.routine.enums import (
-    BreathCues,
-    Guidance,
-    Level,
-    Pace,
-    Style,
+from matcast.bounds import (
+    BED_LEVEL_MAX,
+    BED_LEVEL_MIN,
+    LONG_MAX_MINUTES,
+    MIN_MINUTES,
+    RATE_MAX,
+    RATE_MIN,
 )
+from matcast.routine.enums import BreathCues, Level, Style
+from matcast.routine.enums import Guidance as Guidance  # re-exported: its users
+from matcast.routine.enums import Pace as Pace  # re-exported: its users
 from matcast.routine.fields import (
     BreathCuesName,
+    ContraindicationName,
     CueSoundsName,
-    GuidanceName,
+    FamilyName,
+    InvalidValue,
     LevelName,
-    PaceName,
     PoseId,
     PositionName,
     PropName,
     Seconds,
     StrictModel,
     StyleName,
+    TargetName,
     Text,
     check_spoken,
+    unique,
 )
 from matcast.routine.text import PLACEHOLDER as PLACEHOLDER  # re-exported: the loader
+from matcast.routine.variant import Variant as Variant  # re-exported: its users
 
 
 class Breath(StrictModel):
@@ -153,9 +160,23 @@ class Pose(StrictModel):
     sanskrit: Annotated[str, Field(min_length=1, max_length=200),
                         AfterValidator(check_spoken)] | None = None
     """Its Sanskrit name, spoken after the English one in hold style."""
-    targets: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
-        default_factory=list, max_length=30)
-    """Target areas (muscles, joints), for show notes and listings."""
+    family: FamilyName
+    """What kind of pose it is: centering, warm-up, standing, lunge, forward-fold, hip-opener,
+    twist, side-bend, backbend, balance, core, inversion, restorative or relaxation."""
+    intensity: int = Field(ge=1, le=5)
+    """How demanding it is: 1 restful, 2 gentle, 3 moderate, 4 strong, 5 peak."""
+    targets: Annotated[list[TargetName], AfterValidator(unique)] = Field(
+        min_length=1, max_length=12)
+    """Where it works, from the vocabulary of focus areas (e.g. hamstrings, hip-flexors,
+    it-band): said once in a session and listed in show notes."""
+    contraindications: Annotated[list[ContraindicationName], AfterValidator(unique)] = Field(
+        default_factory=list, max_length=14)
+    """Body areas and conditions it asks care of (e.g. knees, lower-back, high-blood-pressure):
+    a composed class that avoids one leaves the pose out."""
+    min_breaths: int | None = Field(None, ge=1, le=60)
+    """Fewest breaths per hold when a session is fitted (absent: the fitter's default)."""
+    max_breaths: int | None = Field(None, ge=1, le=60)
+    """Most breaths per hold when a session is fitted (absent: the fitter's default)."""
     sides: Literal["none", "both"] = "none"
     """'both' for a two-sided pose: right side, a switch cue, then the left side, equal holds."""
     enter: list[Step] = Field(min_length=1, max_length=40)
@@ -178,11 +199,11 @@ class Pose(StrictModel):
     """Spoken between the two sides (default: a short "switch sides" cue naming {side})."""
     exit: list[Step] = Field(default_factory=list, max_length=20)
     """How to come out of the pose (spoken after the last side)."""
-    flow: Text | None = None
-    """The single cue spoken in flow style (default: the first entry step)."""
+    flow: Text
+    """The single cue spoken in flow style."""
     description: str | None = Field(None, max_length=2000)
     """A line for show notes; never spoken."""
-    position: PoseSpanItem | None = None
+    position: PoseSpanItem
     """Where the pose starts, is held and ends: standing, kneeling, all-fours, seated, supine or
     prone. The compiler drops entry steps marked with the position the listener is already in,
     and speaks a transition when the position changes."""
@@ -203,6 +224,19 @@ class Pose(StrictModel):
     starts elsewhere or on the other side (default: the switch cue, or a generic transition)."""
     levels: dict[LevelName, LevelNotes] = Field(default_factory=dict)
     """Extra guidance and props per level, e.g. ``{beginner: {say: [...], props: [block]}}``."""
+    @model_validator(mode="after")
+    def _consistent(self) -> Pose:
+        if (self.min_breaths is not None and self.max_breaths is not None
+                and self.min_breaths > self.max_breaths):
+            raise InvalidValue("need min_breaths <= max_breaths",
+                               f"min_breaths is {self.min_breaths}, max_breaths "
+                               f"{self.max_breaths}")
+        breaths = self.hold.breaths if self.hold is not None else None
+        low, high = self.min_breaths or 1, self.max_breaths or 500
+        if breaths is not None and not low <= breaths <= high:
+            raise InvalidValue(f"hold: {breaths} breaths is outside min_breaths..max_breaths "
+                               f"({low} to {high})", "widen the range, or change the hold")
+        return self
 
 
 class PoseRef(StrictModel):
@@ -237,6 +271,12 @@ class PoseRef(StrictModel):
     ends_in: PositionName | None = None
     """Where this entry's exit steps leave the listener, when they differ from the pose's own
     (an overridden exit that ends on hands and knees, say)."""
+    optional: bool = False
+    """Whether a session fitted to fewer minutes may leave this entry out (after holds and
+    tips have given what they can); see ``priority`` for the order."""
+    priority: int | None = Field(None, ge=1, le=9)
+    """Makes the entry optional, and orders the leaving out: 9 goes first, 1 last (an optional
+    entry without one counts as 9; among equals, the later entry goes first)."""
 
 
 class Defaults(StrictModel):
@@ -257,21 +297,37 @@ class Defaults(StrictModel):
 
 
 class Duration(StrictModel):
-    """The session length a routine is meant for, in minutes."""
+    """The session length a routine is meant for, in minutes, and the range --minutes may ask
+    for (without one, what fitting can reach)."""
 
-    default: float = Field(gt=0, le=720)
-    """Length built when no --minutes is given (over 240 needs --allow-long)."""
+    default: float | None = Field(None, gt=0, le=720)
+    """Length built when no --minutes is given (over 240 needs --allow-long; default: the
+    length the holds as written give)."""
     min: float | None = Field(None, gt=0, le=720)
     """Shortest length allowed with --minutes."""
     max: float | None = Field(None, gt=0, le=720)
     """Longest length allowed with --minutes."""
+    reason: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    """Why the range is narrower than the usual 5 to 90 minutes, e.g. 'the pose itself wants
+    10 to 20 minutes': said when --minutes is outside it."""
+
+    def span(self) -> tuple[float, float]:
+        """The lengths --minutes may ask for: min (else default) to max (else default), with
+        the command line's own bounds where neither is given."""
+        low = self.min if self.min is not None else self.default
+        high = self.max if self.max is not None else self.default
+        return (low if low is not None else MIN_MINUTES,
+                high if high is not None else LONG_MAX_MINUTES)
 
     @model_validator(mode="after")
     def _ordered(self) -> Duration:
-        low = self.min if self.min is not None else self.default
-        high = self.max if self.max is not None else self.default
-        if not low <= self.default <= high:
+        if self.default is None and self.min is None and self.max is None:
+            raise ValueError("give at least one of 'default', 'min' or 'max'")
+        low, high = self.span()
+        if not low <= (self.default if self.default is not None else low) <= high:
             raise ValueError("need min <= default <= max")
+        if low > high:
+            raise ValueError("need min <= max")
         return self
 
 
@@ -286,8 +342,6 @@ class VoiceChoice(StrictModel):
     """Words per minute."""
 
 
-
-
 class Sound(StrictModel):
     """What the session sounds like besides the voice (the command line overrides it)."""
 
@@ -298,57 +352,6 @@ class Sound(StrictModel):
     """dB relative to the default bed level (0); the bed dips under every spoken line."""
     cues: CueSoundsName | None = None
     """voice-and-chimes (default), chimes-in-holds (no words during holds), or no-chimes."""
-
-
-class Variant(StrictModel):
-    """One episode to publish from a routine: the routine built with these options."""
-
-    minutes: float | None = Field(None, gt=0, le=720)
-    """Session length to fit (over 240 needs --allow-long)."""
-    style: StyleName | None = None
-    """hold or flow (default: the routine's first style)."""
-    level: LevelName | None = None
-    """Pose variations to use (default: all)."""
-    pace: PaceName | None = None
-    """Breath and pause speed (default: medium)."""
-    guidance: GuidanceName | None = None
-    """How much is said: full (default), light or quiet."""
-
-    def episode_slug(self, routine_slug: str) -> str:
-        """The slug that names this variant's files, e.g. ``post-run-20min-flow``; a routine
-        built as written keeps its own slug. Single builds are named by it too."""
-        return routine_slug + self.suffix()
-
-    def episode_title(self, title: str) -> str:
-        """The episode title, e.g. ``Post-run yoga (20 min, flow)``."""
-        label = self.label()
-        return f"{title} ({label})" if label else title
-
-    def suffix(self) -> str:
-        """What the variant adds to the routine's slug, e.g. ``-20min-flow``."""
-        parts = []
-        if self.minutes is not None:
-            parts.append(f"{self.minutes:g}min".replace(".", "_"))
-        if self.style is not None:
-            parts.append(self.style.value)
-        if self.level is not None and self.level is not Level.all:
-            parts.append(self.level.value)
-        if self.pace is not None and self.pace is not Pace.medium:
-            parts.append(self.pace.value)
-        if self.guidance is not None and self.guidance is not Guidance.full:
-            parts.append(self.guidance.value)
-        return "".join(f"-{p}" for p in parts)
-
-    def label(self) -> str:
-        """How the variant reads in an episode title, e.g. ``20 min, flow``."""
-        parts = []
-        if self.minutes is not None:
-            parts.append(f"{self.minutes:g} min")
-        for value, plain in ((self.style, None), (self.level, Level.all),
-                             (self.pace, Pace.medium), (self.guidance, Guidance.full)):
-            if value is not None and value is not plain:
-                parts.append(value.value)
-        return ", ".join(parts)
 
 
 class Routine(StrictModel):
@@ -384,6 +387,12 @@ class Routine(StrictModel):
     """Spoken at the end."""
     sequence: list[PoseRef] = Field(min_length=1, max_length=500)
     """The poses, in order."""
+    library: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    """The library whose poses and library.yaml this routine uses, relative to this file, e.g.
+    ``../routines`` (default: this file's folder); `matcast compose` writes it."""
+    rounds: int = Field(1, ge=1, le=4)
+    """How many times the sequence (its final relaxation aside) may be done when a session is
+    fitted longer than one round can last: 2 allows a second round, 3 a third, 4 a fourth."""
     variants: list[Variant] = Field(default_factory=list, max_length=50)
     """Episodes to publish with `matcast build --all`, e.g. ``[{minutes: 20}, {minutes: 10,
     style: flow}]``: each gets the slug ``<routine>-20min``, ``<routine>-10min-flow``. Without

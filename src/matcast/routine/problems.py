@@ -6,15 +6,19 @@ import difflib
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping
+from enum import Enum
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from matcast.errors import Problem
+from matcast.routine.enums import VOCABULARY_ALIASES, Contraindication, Family, Target
 from matcast.routine.model import UNION_TAGS
 from matcast.routine.yamlsrc import KeyPath, YamlDoc
 
 M = TypeVar("M", bound=BaseModel)
+VOCABULARIES = [{str(m.value) for m in e} for e in (Family, Target, Contraindication)]
+"""The pose vocabulary's word lists."""
 
 
 def validate_model(model: type[M], doc: YamlDoc, problems: list[Problem]) -> M | None:
@@ -99,12 +103,12 @@ def _problem_from_error(model: type[BaseModel], doc: YamlDoc, error: Any) -> Pro
             hint = (hint + " " if hint else "") + f"allowed keys: {', '.join(allowed)}"
         return doc.problem(loc, f"unknown key {key!r}", hint, key=True)
     if kind == "missing":
-        return doc.problem(loc[:-1], f"missing required key {loc[-1]!r}")
+        return doc.problem(loc[:-1], f"missing required key {loc[-1]!r}",
+                           _choices_hint(model, loc))
     if kind in ("enum", "literal_error"):
         expected = ctx.get("expected", "")
         options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]
-        close = difflib.get_close_matches(str(value), options, n=1)
-        hint = f"did you mean {close[0]!r}?" if close else None
+        hint = _suggest(value, options) or _vocabulary_hint(options)
         key = error["loc"][-1] == "[key]"
         return doc.problem(loc, f"expected one of {expected}, got {_describe(value)}", hint,
                            key=key)
@@ -134,6 +138,47 @@ def _problem_from_error(model: type[BaseModel], doc: YamlDoc, error: Any) -> Pro
             hint = "put the value in quotes to make it text"
         return doc.problem(loc, f"expected {expected}, got {_describe(value)}", hint)
     return doc.problem(loc, str(error["msg"]))
+
+
+def _suggest(value: Any, options: list[str]) -> str | None:
+    """'did you mean' for a value outside a vocabulary: a known alias, then a close spelling."""
+    text = str(value).strip().lower()
+    for guess in (VOCABULARY_ALIASES.get(text), text.replace(" ", "-").replace("_", "-")):
+        if guess in options and guess != str(value):
+            return f"did you mean {guess!r}?"
+    close = difflib.get_close_matches(text, options, n=1)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def _vocabulary_hint(options: list[str]) -> str | None:
+    """For a word outside the pose vocabulary with no close match: where the words are explained."""
+    if set(options) in VOCABULARIES:
+        return ("each word is explained in the README's pose vocabulary; pick the closest "
+                "one")
+    return None
+
+
+def _choices_hint(model: type[BaseModel], loc: KeyPath) -> str | None:
+    """For a missing key whose values come from a vocabulary: what they are."""
+    annotation = _field_annotation(model, loc)
+    for tp in _expand([annotation] if annotation is not None else []):
+        if isinstance(tp, type) and issubclass(tp, Enum):
+            return f"{loc[-1]} is one of: {', '.join(str(m.value) for m in tp)}"
+    return None
+
+
+def _field_annotation(model: type[BaseModel], loc: KeyPath) -> Any:
+    if not loc or not all(isinstance(part, str) for part in loc):
+        return None
+    candidates: list[Any] = [model]
+    for part in loc:
+        fields = [tp.model_fields[part] for tp in _expand(candidates)
+                  if isinstance(tp, type) and issubclass(tp, BaseModel)
+                  and part in tp.model_fields]
+        if not fields:
+            return None
+        candidates = [fields[0].annotation]
+    return candidates[0]
 
 
 def _length_message(kind: str, ctx: Mapping[str, Any], value: Any) -> str:

@@ -23,9 +23,7 @@ def episode_of(routine: Routine, variant: Variant) -> tuple[Any, ...]:
 def length_range(routine: Routine) -> tuple[float, float] | None:
     """The minutes a routine's ``duration`` allows, or None when it declares none."""
     d = routine.duration
-    if d is None:
-        return None
-    return (d.min if d.min is not None else d.default, d.max if d.max is not None else d.default)
+    return None if d is None else d.span()
 
 
 def variant_problems(routine: Routine, doc: YamlDoc) -> list[Problem]:
