@@ -135,7 +135,8 @@ def _judge(library: Path, case: Case, users: dict[str, list[str]]) -> Result:
 
     for name in routines:
         duration = load_routine(library / name).routine.duration
-        long = ["--allow-long"] if duration is not None and duration.default > 240 else []
+        long = ["--allow-long"] if (duration is not None and duration.default is not None
+                                    and duration.default > 240) else []
         code, out, err = cli("compile", str(library / name), "--format", "json", *long)
         if code != 0:
             return Result("slipped", f"validate accepted {name}, compile refused it: "

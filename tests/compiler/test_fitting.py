@@ -21,7 +21,7 @@ from matcast.compiler.speech import speech_length
 from matcast.cues import SAMPLE_RATE, CueScript, EventKind
 from matcast.errors import LengthError
 from matcast.lint.sessions import lint_built
-from matcast.routine.enums import Style
+from matcast.routine.enums import Guidance, Level, Pace, Style
 from matcast.routine.loader import LoadedRoutine, load_routine
 from matcast.routine.paths import routine_paths
 
@@ -184,3 +184,22 @@ def test_a_length_error_suggests_the_other_style_and_routines(post_run: LoadedRo
     with pytest.raises(LengthError) as caught:
         compile_routine(post_run, CompileOptions(minutes=239))
     assert suggest(caught.value) is None  # nothing in the library lasts four hours
+
+
+def test_a_length_between_two_round_counts_says_so() -> None:
+    loaded = load_routine(LIBRARY / "downward-dog-back.yaml")
+    options = CompileOptions(minutes=7, level=Level.beginner, pace=Pace.fast)
+    with pytest.raises(LengthError, match=r"it can be built from [\d.]+ to 14\.0 minutes, but not "
+                       r"from 6\.\d to 7\.\d \(between rounds\)"):
+        compile_routine(loaded, options)
+
+
+def test_a_long_light_flow_still_says_a_breath_word_every_minute(post_run: LoadedRoutine
+                                                                  ) -> None:
+    # Light guidance prompts the first breath of a flow pose; a pose fitted to seven slow
+    # breaths still hears one breath in four.
+    script = compile_routine(post_run, CompileOptions(style=Style.flow, minutes=60,
+                                                      pace=Pace.slow, guidance=Guidance.light))
+    assert lint_built(post_run, script) == []
+    words = [e for e in script.events if e.hold and e.text in ("Inhale.", "Exhale.")]
+    assert words

@@ -275,6 +275,24 @@ def test_a_length_range_that_cannot_be_met_is_refused(run: Run, lib: Library) ->
             r"cannot be fitted to 90 minute\(s\): it can be built from [\d.]+ to [\d.]+ minutes")
 
 
+
+@pytest.mark.parametrize(("entry", "column", "message"), [
+    ("    optional: true\n", 15, r"the final relaxation is never left out"),
+    ("    priority: 0\n", 15, r"at least 1"),
+])
+def test_fitting_fields_are_checked(run: Run, lib: Library, entry: str, column: int,
+                                    message: str) -> None:
+    lib.write("poses/rest.yaml", "name: Rest\nenter: [Lie down.]\nhold: {minutes: 2}\n"
+              "breath_cues: none\n")
+    lib.write("r.yaml", ROUTINE + "  - pose: rest\n" + entry)
+    key = "optional" if "optional" in entry else "priority"
+    refused(run, lib.root, rf"r\.yaml:6:{column}: sequence\[2\]\.{key}:", message)
+
+
+def test_a_pose_breath_range_must_be_ordered(run: Run, lib: Library) -> None:
+    lib.write("poses/fold.yaml", POSE + "min_breaths: 6\nmax_breaths: 4\n")
+    refused(run, lib.root, r"poses/fold\.yaml", r"need min_breaths <= max_breaths")
+
 # --- variants --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("variants", "where", "message"), [

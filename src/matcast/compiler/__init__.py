@@ -100,9 +100,12 @@ class _Parts:
         self.rests = [s for s in plan.segments if isinstance(s, Rest)]
         self.fixed = _fixed(plan, speech)
         self.speech = speech
+        self._least: dict[HoldBlock, int] = {}
 
     def min_length(self, block: HoldBlock) -> int:
-        return holds.min_length(block, self.speech)
+        if block not in self._least:
+            self._least[block] = holds.min_length(block, self.speech)
+        return self._least[block]
 
     def bounds(self, target: int | None = None) -> tuple[int, int]:
         return bounds(self.blocks, self.rests, self.fixed, self.min_length, target)
@@ -129,7 +132,8 @@ def _fitted(loaded: LoadedRoutine, options: CompileOptions, speech: SpeechLength
     tried = [(first, low, high)]
     if not low <= target <= high:
         more = shorter(loaded) if target < low else longer(loaded)
-        for parts in _shapes(loaded, options, speech, more):
+        for shape in more:
+            parts = _Parts(expand(loaded, options, shape), speech)
             low, high = parts.bounds(target)
             tried.append((parts, low, high))
             if low <= target <= high:
@@ -140,17 +144,29 @@ def _fitted(loaded: LoadedRoutine, options: CompileOptions, speech: SpeechLength
                 return parts.plan, parts.fit(target)
             except FitError:
                 continue
-    raise _unreachable(loaded, options, first.plan)
+    raise _unreachable(loaded, options, first.plan, speech)
 
 
-def _unreachable(loaded: LoadedRoutine, options: CompileOptions, plan: Plan) -> LengthError:
+def _unreachable(loaded: LoadedRoutine, options: CompileOptions, plan: Plan,
+                 speech: SpeechLength) -> LengthError:
     low, high = length_range(loaded, options)
     style = plan.options["style"]
-    assert plan.target is not None
-    return LengthError(
-        f"{plan.routine} ({style} style) cannot be fitted to "
-        f"{plan.target / SAMPLE_RATE / 60:g} minute(s): it can be built from "
-        f"{low:.1f} to {high:.1f} minutes", (loaded, options))
+    target = plan.target
+    assert target is not None
+    message = (f"{plan.routine} ({style} style) cannot be fitted to "
+               f"{target / SAMPLE_RATE / 60:g} minute(s): it can be built from "
+               f"{low:.1f} to {high:.1f} minutes")
+    if low * 60 * SAMPLE_RATE < target < high * 60 * SAMPLE_RATE:
+        # Between what one round count reaches at most and the next at least.
+        every = [AS_WRITTEN, *shorter(loaded), *longer(loaded)]
+        spans = [(a / (1 + TOLERANCE), b / (1 - TOLERANCE)) for parts in
+                 _shapes(loaded, options, speech, every) for a, b in [parts.bounds(target)]]
+        below = max((b for _, b in spans if b < target), default=None)
+        above = min((a for a, _ in spans if a > target), default=None)
+        if below is not None and above is not None:
+            message += (f", but not from {below / SAMPLE_RATE / 60:.1f} to "
+                        f"{above / SAMPLE_RATE / 60:.1f} (between rounds)")
+    return LengthError(message, (loaded, options))
 
 
 def length_range(loaded: LoadedRoutine, options: CompileOptions | None = None
@@ -162,7 +178,9 @@ def length_range(loaded: LoadedRoutine, options: CompileOptions | None = None
     options.check(loaded)
     speech = speech_length(None, options.rate)
     down = _shapes(loaded, options, speech, [AS_WRITTEN, *shorter(loaded)])
-    up = [down[0], *_shapes(loaded, options, speech, longer(loaded))]
+    # The longest: the most rounds as written (leaving out and thinning only shorten).
+    up = [down[0], *_shapes(loaded, options, speech, [s for s in longer(loaded)
+                                                       if s == Shape(rounds=s.rounds)][-1:])]
     least = min(down, key=lambda parts: parts.bounds()[0])
     shortest = least.bounds()[0] / (1 + TOLERANCE)
     # A target of 15 minutes or more brings the relaxation's floor, which grows with the

@@ -191,7 +191,7 @@ def fit(blocks: list[HoldBlock], rests: list[Rest], fixed: int, target: int,
     flex = sum(r.samples for r in rests if r.flexible)
     still = fixed + sum(r.samples for r in rests if not r.flexible)
     low, high = _bounds(holds, rests, fixed)
-    # The session lasts at least low and at most high: within 2% of the target only if
+    # The session lasts at least low and at most high: within 1% of the target only if
     # low <= target * (1 + tolerance) and high >= target * (1 - tolerance).
     if not low / (1 + TOLERANCE) <= target <= high / (1 - TOLERANCE):
         raise FitError(low, high)
@@ -203,7 +203,8 @@ def fit(blocks: list[HoldBlock], rests: list[Rest], fixed: int, target: int,
     lengths = {h.spec.key: h.at(x) for h in holds}
     # Breath-counted holds are now whole breaths; let clock holds take up the rounding.
     clock = [h for h in holds if not h.spec.quantum]
-    if clock:
+
+    def clock_takes_up() -> None:
         counted = sum(h.uses * lengths[h.spec.key] for h in holds if h.spec.quantum)
 
         def with_clock(y: float) -> float:
@@ -211,8 +212,17 @@ def fit(blocks: list[HoldBlock], rests: list[Rest], fixed: int, target: int,
 
         again = _solve(with_clock, target, 0.0, PHASES)
         lengths.update({h.spec.key: h.at(again) for h in clock})
-    residual = target - still - flex - sum(h.uses * lengths[h.spec.key] for h in holds)
-    residual = _nudge_breaths(holds, lengths, residual, flex)
+
+    def left() -> int:
+        return target - still - flex - sum(h.uses * lengths[h.spec.key] for h in holds)
+
+    if clock:
+        clock_takes_up()
+    residual = _nudge_breaths(holds, lengths, left(), flex)
+    if clock and residual:
+        # Whole breaths moved: the clock holds take up what is left, within their range.
+        clock_takes_up()
+        residual = left()
     rest_scale = 1.0
     if flex:
         rest_scale = min(REST_RANGE[1], max(REST_RANGE[0], 1.0 + residual / flex))

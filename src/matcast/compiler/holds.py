@@ -24,6 +24,9 @@ CUE_MARGIN = seconds_to_samples(0.6)
 """Quiet kept on either side of a count or a prompt."""
 CHECKIN_TAIL = seconds_to_samples(10.0)
 """No check-in starts this close to the end of a hold: the hold ends in quiet."""
+SPARSE_PROMPTS = 4
+"""Past the breaths a hold prompts in full (``prompt_breaths``), one breath in this many is still
+prompted, so a longer light-guidance flow hold is never silent for a minute."""
 LONGEST_COUNT = 20
 """Counts are words up to this; the gap a line must fit in is measured against its count."""
 
@@ -200,10 +203,12 @@ def _place_prompts(block: HoldBlock, length: int, speech: SpeechLength, busy: _B
     inhale, exhale = block.breath
     period = inhale + exhale
     breaths = length // period
-    if block.prompt_breaths is not None:
-        breaths = min(breaths, block.prompt_breaths)
+    first = block.prompt_breaths
     heard = [(p.start, _breath_word(p.text)) for p in busy.placed]
     for b in range(breaths):
+        later = first is not None and b >= first
+        if later and (b - first + 1) % SPARSE_PROMPTS:
+            continue
         anchors = [(b * period, "inhale", inhale_text())]
         if not block.count:
             anchors.append((b * period + inhale, "exhale", exhale_text()))

@@ -82,7 +82,7 @@ class HoldBlock:
     """Say "Inhale." (and, when not counting, "Exhale.") at each breath where nothing else is
     said."""
     prompt_breaths: int | None = None
-    """Prompt only the first this many breaths (None: all of them)."""
+    """Prompt the first this many breaths, then one breath in every few (None: all of them)."""
     moves: tuple[tuple[str, str], ...] = ()
     """Flow movements on the first breath: ("inhale" or "exhale", text), said as that part of
     the breath starts."""

@@ -10,7 +10,8 @@ cannot reach the asked length, the session changes shape, one step at a time, in
   left out, and an entry goes with both its sides.
 - longer: a second round of the sequence (its final relaxation aside; tips are said in the
   first round only), then a third and a fourth, as far as the routine's ``rounds`` allows.
-  A length just short of what a round count needs as written takes it thinned.
+  A length just short of what a round count needs as written takes it made shorter in the same
+  order (thinned, then optional entries left out).
 
 Each shape is tried with the holds fitted anew, so a session left without a pose gets its
 holds back up toward their written breaths.
@@ -65,23 +66,24 @@ def drop_order(loaded: LoadedRoutine) -> list[int]:
     return sorted(droppable, key=lambda i: (-(seq[i].priority or DEFAULT_PRIORITY), -i))
 
 
-def shorter(loaded: LoadedRoutine) -> list[Shape]:
+def shorter(loaded: LoadedRoutine, rounds: int = 1) -> list[Shape]:
     """The shapes a session takes, in order, when its holds cannot make it short enough."""
-    out = [Shape(thin=True)]
+    out = [Shape(thin=True, rounds=rounds)]
     order = drop_order(loaded)
     total = len(loaded.routine.sequence)
     for k in range(1, len(order) + 1):
         if total - k < 1:
             break
-        out.append(Shape(thin=True, dropped=frozenset(order[:k])))
+        out.append(Shape(thin=True, dropped=frozenset(order[:k]), rounds=rounds))
     return out
 
 
 def longer(loaded: LoadedRoutine) -> list[Shape]:
-    """The shapes a session takes, in order, when its holds cannot make it long enough (each
-    round count also thinned, for a length just short of what it needs as written)."""
-    return [Shape(thin=thin, rounds=r) for r in range(2, loaded.routine.rounds + 1)
-            for thin in (False, True)]
+    """The shapes a session takes, in order, when its holds cannot make it long enough: each
+    round count as written, then made shorter as one round is (for a length just short of what
+    that round count needs as written)."""
+    return [shape for r in range(2, loaded.routine.rounds + 1)
+            for shape in (Shape(rounds=r), *shorter(loaded, r))]
 
 
 def order(loaded: LoadedRoutine, shape: Shape) -> list[tuple[int, int]]:

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from matcast.errors import Problem, RoutineError
 from matcast.routine.chain import position_problems
+from matcast.routine.facts import is_relaxation
 from matcast.routine.fields import SIDE_PLACEHOLDERS, SLUG_PATTERN
 from matcast.routine.files import (  # noqa: F401  (re-exported: build, choices, publish)
     AUDIO_SUFFIXES,
@@ -148,6 +149,13 @@ def load_routine(path: str | PathLike[str]) -> LoadedRoutine:
             need(variation, ("sequence", i, "variations", level.value), doc)
         if pose is not None:
             problems.extend(_check_ref_placeholders(ref, pose, doc, ("sequence", i)))
+        last = i == len(routine.sequence) - 1
+        if (last and pose is not None and is_relaxation(pose, routine.defaults.breath_cues)
+                and (ref.optional or ref.priority is not None)):
+            key = "optional" if ref.optional else "priority"
+            problems.append(doc.problem(
+                ("sequence", i, key), "the final relaxation is never left out of a session",
+                f"remove '{key}' here; mark the poses a shorter session may leave out"))
     problems.extend(_check_routine_placeholders(routine, doc))
     problems.extend(variant_problems(routine, doc))
     cover = None
