@@ -321,13 +321,14 @@ def build(
 
 @app.command()
 def voices(
-    engine: VoicesEngineOpt = "pyttsx3",
+    engine: VoicesEngineOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """List the voices of a speech engine: id, name, languages."""
     from matcast.voice.registry import get_engine
 
     speech = get_engine(engine)
+    engine = speech.name
     try:
         found = speech.voices()
         default = speech.default_voice()

@@ -45,7 +45,8 @@ class BuildOptions:
 
     out_dir: Path = Path("audio_out")
     engine: str | None = None
-    """Speech engine; None for the routine's or the library's choice, else pyttsx3."""
+    """Speech engine; None for the routine's or the library's choice, else $MATCAST_ENGINE, else
+    piper."""
     voice: str | None = None
     """Engine voice id; None for the routine's or library's choice, else the engine's default."""
     rate: int | None = None

@@ -14,6 +14,8 @@ _EXPORTS = {
     "UtteranceCache": "matcast.voice.cache",
     "default_cache_dir": "matcast.voice.cache",
     "DEFAULT_ENGINE": "matcast.voice.engine",
+    "ENGINE_ENV": "matcast.voice.engine",
+    "default_engine": "matcast.voice.engine",
     "RATE_MAX": "matcast.voice.engine",
     "RATE_MIN": "matcast.voice.engine",
     "SpeechEngine": "matcast.voice.engine",
@@ -30,10 +32,12 @@ if TYPE_CHECKING:
     from matcast.voice.cache import UtteranceCache, default_cache_dir
     from matcast.voice.engine import (
         DEFAULT_ENGINE,
+        ENGINE_ENV,
         RATE_MAX,
         RATE_MIN,
         SpeechEngine,
         VoiceInfo,
+        default_engine,
     )
     from matcast.voice.pyttsx3_engine import Pyttsx3Engine
     from matcast.voice.registry import engine_names, get_engine, register_engine
@@ -51,6 +55,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEFAULT_ENGINE",
+    "ENGINE_ENV",
     "RATE_MAX",
     "RATE_MIN",
     "Pyttsx3Engine",
@@ -59,6 +64,7 @@ __all__ = [
     "UtteranceCache",
     "VoiceInfo",
     "default_cache_dir",
+    "default_engine",
     "engine_names",
     "get_engine",
     "register_engine",

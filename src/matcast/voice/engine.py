@@ -10,6 +10,7 @@ start, so an engine that left its own lead-in silence would make every line late
 from __future__ import annotations
 
 import difflib
+import os
 import struct
 import unicodedata
 import warnings
@@ -25,8 +26,19 @@ from matcast.bounds import RATE_MAX, RATE_MIN
 from matcast.cues import SAMPLE_RATE
 from matcast.errors import VoiceError
 
-DEFAULT_ENGINE = "pyttsx3"
-"""The engine used when none is named: offline, and installed with matcast on every platform."""
+DEFAULT_ENGINE = "piper"
+"""The engine used when none is named (and ``$MATCAST_ENGINE`` is unset): Piper's natural voice,
+offline, installed with matcast with its default voice. ``pyttsx3`` (eSpeak NG) is the fast
+draft voice."""
+
+ENGINE_ENV = "MATCAST_ENGINE"
+"""Environment variable naming the default engine (``piper`` or ``pyttsx3``): what a build uses
+when neither the command line nor the routine or library names one."""
+
+
+def default_engine() -> str:
+    """The engine used when none is named: ``$MATCAST_ENGINE``, else :data:`DEFAULT_ENGINE`."""
+    return os.environ.get(ENGINE_ENV, "").strip() or DEFAULT_ENGINE
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,22 @@ class SpeechEngine(Protocol):
         Raises :class:`EngineError` for an unknown voice (with close matches and a hint) or a rate
         outside what the engine supports.
         """
+        ...
+
+    def setting(self, voice: str, rate: int) -> float:
+        """The engine's own speed setting that speaks ``rate`` real words per minute with
+        ``voice`` (from the stored calibration, :mod:`matcast.voice.calibration`)."""
+        ...
+
+    def render_setting(
+        self,
+        texts: Sequence[str],
+        voice: str,
+        setting: float,
+        on_done: Callable[[str, np.ndarray], None] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """:meth:`render` at the engine's own speed ``setting``, uncalibrated (for measuring the
+        calibration)."""
         ...
 
     def render(
@@ -125,12 +153,13 @@ def resolve_voice(engine_name: str, voice: str, voices: Sequence[VoiceInfo]) -> 
 
 def voices_hint(engine_name: str) -> str:
     """Where to find the voices of ``engine_name``."""
-    flag = "" if engine_name == DEFAULT_ENGINE else f" --engine {engine_name}"
+    flag = "" if engine_name == default_engine() else f" --engine {engine_name}"
     return f"run `matcast voices{flag}` to list the voices of {engine_name}"
 
 
 def check_rate(engine_name: str, rate: int) -> int:
-    """``rate`` if it is a whole number of words per minute in [RATE_MIN, RATE_MAX]."""
+    """``rate`` if it is a whole number of words per minute in [RATE_MIN, RATE_MAX]: real words
+    per minute while speaking (:mod:`matcast.voice.pace`), which every engine is calibrated to."""
     # bool is an int subclass; True would otherwise pass as 1 wpm and fail the range check with
     # a confusing message.
     if isinstance(rate, bool) or not isinstance(rate, int):
