@@ -42,6 +42,7 @@ from matcast.cli_options import (
     VoiceOpt,
     VoicesEngineOpt,
 )
+from matcast.cli_say import say
 from matcast.errors import MatcastError, RoutineError, UsageError
 from matcast.routine.enums import CueSounds, Guidance, Level, Pace, Style
 from matcast.routine.paths import (
@@ -140,8 +141,8 @@ def validate(
         metavar="PATH...",
         help="Routine or pose files, or library folders.")],
 ) -> None:
-    """Check routines (with their poses), pose files, library.yaml, published.yaml or whole
-    library folders.
+    """Check routines (with their poses), pose files, library.yaml, published.yaml,
+    lexicon.yaml or whole library folders.
 
     Each routine is also compiled as its duration and variants declare.
     Every problem is reported at once, with its file and line.
@@ -317,6 +318,9 @@ def build(
     build_routines(routines, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
                     _options(minutes, style, level, pace, allow_long, cues, guidance), quiet,
                     library, bed, bed_level)
+
+
+app.command()(say)
 
 
 @app.command()

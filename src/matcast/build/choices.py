@@ -14,7 +14,7 @@ from matcast.errors import UsageError
 from matcast.routine.enums import AUDIO_SUFFIXES, BED_NAMES
 from matcast.routine.loader import LoadedRoutine
 from matcast.routine.model import Sound, VoiceChoice
-from matcast.voice.engine import default_engine
+from matcast.voice.default import default_engine
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from matcast.errors import Problem, RoutineError
-from matcast.routine.paths import LEXICON, shipped_library
+from matcast.routine.paths import lexicon_path
 from matcast.routine.yamlsrc import YamlDoc, YamlProblems, read_yaml
 
 ENGINES = ("piper", "pyttsx3")
@@ -164,14 +164,6 @@ def _respelling(doc: YamlDoc, where: tuple[str, ...], value: str,
         f"them, up to {MAX_LENGTH} characters",
         "write the word as it should sound, e.g. Vriksha-sahna"))
     return False
-
-
-def lexicon_path(library: Path) -> Path | None:
-    """The lexicon a library's routines are spoken with: its own, else matcast's, else none."""
-    for folder in (library, shipped_library()):
-        if folder is not None and (folder / LEXICON).is_file():
-            return folder / LEXICON
-    return None
 
 
 def lexicon_for(library: Path) -> Lexicon:

@@ -105,3 +105,12 @@ def shown_path(path: Path) -> str:
         return str(full.relative_to(Path.cwd()))
     except ValueError:
         return str(full)
+
+
+def lexicon_path(library: Path) -> Path | None:
+    """The pronunciation lexicon a library's routines are spoken with: the library's own
+    ``lexicon.yaml``, else the one that comes with matcast, else none."""
+    for folder in (library, shipped_library()):
+        if folder is not None and (folder / LEXICON).is_file():
+            return folder / LEXICON
+    return None

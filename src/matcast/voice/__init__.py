@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "UtteranceCache": "matcast.voice.cache",
     "default_cache_dir": "matcast.voice.cache",
-    "DEFAULT_ENGINE": "matcast.voice.engine",
-    "ENGINE_ENV": "matcast.voice.engine",
-    "default_engine": "matcast.voice.engine",
+    "DEFAULT_ENGINE": "matcast.voice.default",
+    "ENGINE_ENV": "matcast.voice.default",
+    "default_engine": "matcast.voice.default",
     "RATE_MAX": "matcast.voice.engine",
     "RATE_MIN": "matcast.voice.engine",
     "SpeechEngine": "matcast.voice.engine",
@@ -30,14 +30,12 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from matcast.voice.cache import UtteranceCache, default_cache_dir
+    from matcast.voice.default import DEFAULT_ENGINE, ENGINE_ENV, default_engine
     from matcast.voice.engine import (
-        DEFAULT_ENGINE,
-        ENGINE_ENV,
         RATE_MAX,
         RATE_MIN,
         SpeechEngine,
         VoiceInfo,
-        default_engine,
     )
     from matcast.voice.pyttsx3_engine import Pyttsx3Engine
     from matcast.voice.registry import engine_names, get_engine, register_engine

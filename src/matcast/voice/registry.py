@@ -12,7 +12,8 @@ import os
 from collections.abc import Callable
 
 from matcast.errors import VoiceError
-from matcast.voice.engine import ENGINE_ENV, SpeechEngine, default_engine
+from matcast.voice.default import ENGINE_ENV, default_engine
+from matcast.voice.engine import SpeechEngine
 from matcast.voice.versions import VERSIONS
 
 EngineFactory = Callable[[], SpeechEngine]
