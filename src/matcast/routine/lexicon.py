@@ -90,7 +90,7 @@ def load_lexicon(path: Path) -> Lexicon:
     problems: list[Problem] = []
     words = _words(doc, problems)
     if problems:
-        raise RoutineError(problems)
+        raise RoutineError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
     return Lexicon(words, path)
 
 
