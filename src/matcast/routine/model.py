@@ -283,7 +283,7 @@ class VoiceChoice(StrictModel):
     voice: Annotated[str, Field(min_length=1, max_length=300)] | None = None
     """A voice id of that engine (see `matcast voices --engine ...`)."""
     rate: int | None = Field(None, ge=RATE_MIN, le=RATE_MAX)
-    """Words per minute."""
+    """Real words per minute while speaking, 95 to 220 (default 135)."""
 
 
 
