@@ -40,9 +40,10 @@ def say(
     (lexicon.yaml), as a build would speak it."""
     from matcast.build.say import espeak_voice
     from matcast.build.say import say as speak
-    from matcast.routine.paths import default_library
+    from matcast.routine.paths import default_library, routine_paths
 
     folder = library or default_library()
+    routine_paths(folder)  # a library folder, or the error naming it
     said = speak(text, None if phonemes else out, engine, voice, rate, folder)
     if phonemes:
         from matcast.voice.phonemes import phonemes as ipa
