@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,11 @@ from pathlib import Path
 import pytest
 
 from matcast.routine.loader import LoadedRoutine, load_routine
+
+# Every test, and every CLI subprocess a test starts, speaks with eSpeak NG (the fast draft voice)
+# unless it asks for Piper: the suite's time budget cannot pay Piper for every build. A test of
+# the default engine itself removes this (tests/voice/test_default_engine.py).
+os.environ["MATCAST_ENGINE"] = "pyttsx3"
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "routines"

@@ -16,7 +16,7 @@ PACKAGE = SRC / "matcast"
 
 BASE = {"errors", "cues", "bounds", "fs"}
 """The ground floor: the error types, the cue-script IR, the numeric limits, files on disk."""
-TOP = {"cli", "cli_build", "cli_checks", "cli_compose", "cli_options", "validate"}
+TOP = {"cli", "cli_build", "cli_checks", "cli_compose", "cli_options", "cli_say", "validate"}
 """The command line: may import anything; nothing imports it."""
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),

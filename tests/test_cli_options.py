@@ -98,14 +98,26 @@ ROWS: list[tuple[str, list[str], int, tuple[str, ...]]] = [
      ("--engine must be piper or pyttsx3", "got 'festival'")),
     ("voices-lang", ["voices", "--lang", "zz"], 2,
      ("--lang zz", "no pyttsx3 voice speaks", "matcast voices --engine pyttsx3")),
+    # say
+    ("say-text-empty", ["say", " \t", "--engine", "pyttsx3"], 2, ("TEXT has no words",)),
+    ("say-out-empty", ["say", "Rest.", "-o", ""], 2, ("-o must name a path",)),
+    ("say-out-folder", ["say", "Rest.", "-o", "EMPTY", "--engine", "pyttsx3"], 2,
+     ("-o EMPTY is a folder",)),
+    ("say-engine", ["say", "Rest.", "--engine", "festival"], 2,
+     ("--engine must be piper or pyttsx3", "got 'festival'")),
+    ("say-voice", ["say", "Rest.", "--engine", "pyttsx3", "--voice", "nosuch"], 2,
+     ("unknown voice 'nosuch' for speech engine pyttsx3",)),
+    ("say-rate", ["say", "Rest.", "--rate", "94"], 2, ("--rate", "from 95 to 220", "got 94")),
+    ("say-phonemes-library", ["say", "Rest.", "--phonemes", "--library", "FILE"], 2,
+     ("routine library FILE is a file, not a folder",)),
     # build: what the issue tried
     ("build-guidance", [*BUILD, "--guidance", "loud"], 2,
      ("--guidance must be one of full, light, quiet", "got 'loud'")),
     ("build-rate-high", [*BUILD, "--rate", "1000"], 2,
-     ("--rate must be a whole number of words per minute from 80 to 400", "(default: 160)",
+     ("--rate must be a whole number of words per minute from 95 to 220", "(default: 135)",
       "got 1000")),
-    ("build-rate-low", [*BUILD, "--rate", "50"], 2, ("--rate", "80 to 400", "got 50")),
-    ("build-rate-text", [*BUILD, "--rate", "fast"], 2, ("--rate", "80 to 400", "'fast'")),
+    ("build-rate-low", [*BUILD, "--rate", "50"], 2, ("--rate", "95 to 220", "got 50")),
+    ("build-rate-text", [*BUILD, "--rate", "fast"], 2, ("--rate", "95 to 220", "'fast'")),
     ("build-cache-dir-file", [*BUILD[:-1], "FILE"], 2,
      ("speech cache folder FILE (--cache-dir) is a file, not a folder",)),
     ("build-cache-dir-under-file", [*BUILD[:-1], "FILE/cache"], 2,
@@ -321,7 +333,7 @@ def test_the_console_script_gives_the_same_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("command", "phrases"), [
-    ("build", ("80 to 400 (default: the routine's or library's, else 160)",
+    ("build", ("95 to 220 (default: the routine's or library's, else 135)",
                "from 1 to 240 minutes (up to 720 with --allow-long)",
                "-40 to 6 (default: the routine's or library's, else 0)",
                "1 to 64 (default: the number of cores)", "one of 32k, 40k,")),

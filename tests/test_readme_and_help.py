@@ -18,7 +18,7 @@ from matcast.routine.paths import LOOKUP_ORDER
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
-COMMANDS = ["compile", "validate", "lint", "list", "schema", "build", "compose", "voices"]
+COMMANDS = ["compile", "validate", "lint", "list", "schema", "build", "compose", "voices", "say"]
 
 
 def run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
@@ -107,12 +107,12 @@ def test_readme_python_example_runs_as_printed_beside_a_library(tmp_path: Path) 
                             env={**os.environ, "MATCAST_CACHE_DIR": str(tmp_path / "cache")})
     assert result.returncode == 0, result.stderr
     first, second = result.stdout.splitlines()
-    assert first.startswith("600.0 ['Introduction', 'Forward fold'")
-    assert second.startswith("audio_out/post-run-10min-flow.mp3 600.0 LoudnessReport(")
+    assert first.startswith("900.0 ['Introduction', 'Forward fold'")
+    assert second.startswith("audio_out/post-run-15min-flow.mp3 900.0 LoudnessReport(")
     written = sorted(p.name for p in (tmp_path / "audio_out").iterdir())
-    assert written == [f"post-run-10min-flow{suffix}"
+    assert written == [f"post-run-15min-flow{suffix}"
                        for suffix in (".chapters.json", ".cues.json", ".mp3", ".vtt")]
     # Not the name of any episode a build --all of the library writes into the same folder.
     post_run = load_routine(ROOT / "routines" / "post-run.yaml")
     library_slugs = {v.episode_slug("post-run") for v in post_run.routine.variants or [Variant()]}
-    assert "post-run-10min-flow" not in library_slugs
+    assert "post-run-15min-flow" not in library_slugs

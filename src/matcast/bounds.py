@@ -7,13 +7,15 @@ module imports nothing: the CLI reads it before it knows whether there is any wo
 
 from __future__ import annotations
 
-RATE_MIN = 80
-"""Slowest speaking rate accepted, in words per minute."""
-RATE_MAX = 400
-"""Fastest speaking rate accepted, in words per minute."""
-DEFAULT_RATE = 160
-"""Speaking rate of both engines when none is chosen: slower than eSpeak's own 175 words per
-minute, as guided practice is spoken."""
+RATE_MIN = 95
+"""Slowest speaking rate accepted, in real words per minute while speaking (see
+matcast.voice.pace): eSpeak NG's slowest rate setting (80) speaks about 95."""
+RATE_MAX = 220
+"""Fastest speaking rate accepted, in real words per minute while speaking: brisk conversation;
+past it a guided session is a blur."""
+DEFAULT_RATE = 135
+"""Speaking rate of every engine when none is chosen, in real words per minute while speaking:
+guided yoga is usually spoken at 120 to 145."""
 
 MIN_MINUTES = 1.0
 """Shortest session --minutes accepts: under a minute there is no room for even one pose (each

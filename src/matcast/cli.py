@@ -43,6 +43,7 @@ from matcast.cli_options import (
     VoiceOpt,
     VoicesEngineOpt,
 )
+from matcast.cli_say import say
 from matcast.errors import LengthError, MatcastError, RoutineError, UsageError
 from matcast.routine.enums import CueSounds, Guidance, Level, Pace, Style
 from matcast.routine.paths import (
@@ -141,8 +142,8 @@ def validate(
         metavar="PATH...",
         help="Routine or pose files, or library folders.")],
 ) -> None:
-    """Check routines (with their poses), pose files, library.yaml, published.yaml or whole
-    library folders.
+    """Check routines (with their poses), pose files, library.yaml, published.yaml,
+    lexicon.yaml or whole library folders.
 
     Each routine is also compiled as its duration and variants declare.
     Every problem is reported at once, with its file and line.
@@ -323,17 +324,19 @@ def build(
 
 
 app.command("compose")(compose_command)
+app.command()(say)
 
 
 @app.command()
 def voices(
-    engine: VoicesEngineOpt = "pyttsx3",
+    engine: VoicesEngineOpt = None,
     lang: LangOpt = None,
 ) -> None:
     """List the voices of a speech engine: id, name, languages."""
     from matcast.voice.registry import get_engine
 
     speech = get_engine(engine)
+    engine = speech.name
     try:
         found = speech.voices()
         default = speech.default_voice()

@@ -118,15 +118,21 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
     from matcast.build import library as batch
     from matcast.build import plan as planning
     from matcast.build.manifest import Manifest, file_digest
+    from matcast.routine.paths import lexicon_path
+    from matcast.voice.default import default_engine
 
     manifest = Manifest.load(out_dir)
     defaults = planning.library_defaults(library, manifest)
+    lexicon = lexicon_path(library)
     cues = sound["cues"]
     settings = planning.BatchSettings(
         engine, planning.engine_versions(manifest), voice, rate, bitrate, stereo, defaults["album"],
         LEVEL_ID,
         json.dumps({**defaults, "bed": sound["bed"], "bed_level": sound["bed_level"],
                     "cues": cues.value if isinstance(cues, CueSounds) else None,
+                    # The engine when none is named, and how words are respelled for it.
+                    "default_engine": default_engine(),
+                    "lexicon": file_digest(lexicon) if lexicon else None,
                     "bed_file": file_digest(Path(str(sound["bed"])))
                     if sound["bed"] not in (None, "rain", "ocean", "none") else None},
                    sort_keys=True))

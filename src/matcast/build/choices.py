@@ -14,7 +14,7 @@ from matcast.errors import UsageError
 from matcast.routine.enums import AUDIO_SUFFIXES, BED_NAMES
 from matcast.routine.loader import LoadedRoutine
 from matcast.routine.model import Sound, VoiceChoice
-from matcast.voice.engine import DEFAULT_ENGINE
+from matcast.voice.default import default_engine
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ def choose_voice(cli: VoiceChoice, loaded: LoadedRoutine) -> Voice:
     """The engine, voice and rate for ``loaded``."""
     layers = [cli, loaded.routine.voice, loaded.config.voice if loaded.config else None]
     present = [layer for layer in layers if layer is not None]
-    engine = next((layer.engine for layer in present if layer.engine), DEFAULT_ENGINE)
+    engine = next((layer.engine for layer in present if layer.engine),
+                  default_engine())
     same = [layer for layer in present if layer.engine in (None, engine)]
     voice = next((layer.voice for layer in same if layer.voice is not None), None)
     rate = next((layer.rate for layer in same if layer.rate is not None), None)

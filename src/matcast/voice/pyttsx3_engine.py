@@ -21,6 +21,7 @@ import numpy as np
 
 from matcast.bounds import DEFAULT_RATE
 from matcast.errors import EngineError
+from matcast.voice.calibration import native_setting
 from matcast.voice.engine import (
     VoiceInfo,
     check_rate,
@@ -73,7 +74,8 @@ class Pyttsx3Engine:
         :data:`WORKER_CMD_ENV`, else :func:`default_worker_cmd`). An utterance of ``n``
         characters may take ``timeout + n * timeout_per_char`` seconds before the worker is
         declared hung; a worker gets ``startup_timeout`` seconds to say it is ready. ``rate`` is
-        the default speaking rate: slower than eSpeak's 175 wpm, as guided practice is spoken."""
+        the default speaking rate in real words per minute (135, as guided practice is spoken),
+        turned into eSpeak's own rate setting by the stored calibration."""
         if worker_cmd is None and os.environ.get(WORKER_CMD_ENV):
             worker_cmd = shlex.split(os.environ[WORKER_CMD_ENV], posix=os.name != "nt")
         self._timeout = timeout
@@ -119,6 +121,10 @@ class Pyttsx3Engine:
             return self.default_voice(), resolved_rate
         return resolve_voice(self.name, voice, self.voices()), resolved_rate
 
+    def setting(self, voice: str, rate: int) -> float:
+        """eSpeak's own rate setting that speaks ``rate`` real words per minute (calibrated)."""
+        return native_setting(self.name, voice, check_rate(self.name, rate))
+
     def render(
         self,
         texts: Sequence[str],
@@ -126,8 +132,20 @@ class Pyttsx3Engine:
         rate: int,
         on_done: Callable[[str, np.ndarray], None] | None = None,
     ) -> dict[str, np.ndarray]:
+        return self.render_setting(texts, voice, self.setting(voice, rate), on_done)
+
+    def render_setting(
+        self,
+        texts: Sequence[str],
+        voice: str,
+        setting: float,
+        on_done: Callable[[str, np.ndarray], None] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """:meth:`render` at eSpeak's own rate ``setting`` (rounded), uncalibrated: for
+        measuring the calibration."""
+        espeak_rate = round(setting)
         return self._session.speak_all(
-            texts, lambda tmp, index, text: self._render_one(tmp, index, text, voice, rate),
+            texts, lambda tmp, index, text: self._render_one(tmp, index, text, voice, espeak_rate),
             on_done)
 
     def close(self) -> None:

@@ -8,10 +8,12 @@ another engine: what they share is in :mod:`matcast.voice.engine`.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable
 
 from matcast.errors import VoiceError
-from matcast.voice.engine import DEFAULT_ENGINE, SpeechEngine
+from matcast.voice.default import ENGINE_ENV, default_engine
+from matcast.voice.engine import SpeechEngine
 from matcast.voice.versions import VERSIONS
 
 EngineFactory = Callable[[], SpeechEngine]
@@ -29,8 +31,9 @@ def engine_names() -> list[str]:
     return sorted(_FACTORIES)
 
 
-def get_engine(name: str = DEFAULT_ENGINE) -> SpeechEngine:
-    """A new instance of the engine called ``name``."""
+def get_engine(name: str | None = None) -> SpeechEngine:
+    """A new instance of the engine called ``name`` (None: :func:`default_engine`)."""
+    name = default_engine() if name is None else name
     try:
         factory = _FACTORIES[name]
     except KeyError:
@@ -39,8 +42,15 @@ def get_engine(name: str = DEFAULT_ENGINE) -> SpeechEngine:
         close = difflib.get_close_matches(name, engine_names(), n=1)
         if close:
             message += f" (did you mean {close[0]!r}?)"
-        raise VoiceError(message) from None
+        raise VoiceError(message + _env_hint(name)) from None
     return factory()
+
+
+def _env_hint(name: str) -> str:
+    """Where a bad default engine name came from, when it came from the environment."""
+    if os.environ.get(ENGINE_ENV, "").strip() == name:
+        return f"\n    hint: ${ENGINE_ENV} is {name!r}; set it to one of those, or unset it"
+    return ""
 
 
 def _pyttsx3_factory() -> SpeechEngine:

@@ -37,6 +37,7 @@ def synthesize(
     on_progress: Callable[[int, int], None] | None = None,
     finish: Callable[[np.ndarray], np.ndarray] | None = None,
     finish_id: str = "",
+    respell: Callable[[str], str] | None = None,
 ) -> tuple[dict[str, np.ndarray], SynthStats]:
     """Speak each distinct text; return text → int16 mono samples at 44.1 kHz, and stats.
 
@@ -46,16 +47,24 @@ def synthesize(
     the cache key, so clips finished differently never mix. Raises
     :class:`~matcast.errors.EngineError` on
     a bad voice or rate before any work, or naming the line that could not be spoken.
+
+    ``respell`` (the library's pronunciation lexicon for this engine) turns each line into what
+    the engine is given; the clips are returned under the lines as written, and cached under
+    what was spoken, with the engine's own speed setting.
     """
-    unique = list(dict.fromkeys(texts))
+    written = list(dict.fromkeys(texts))
+    spoken_as = {text: respell(text) if respell else text for text in written}
+    unique = list(dict.fromkeys(spoken_as.values()))
     voice_id, words_per_minute = engine.check(voice, rate)
     total = len(unique)
     clips: dict[str, np.ndarray] = {}
     keys: dict[str, str] = {}
     if cache is not None:
         version = engine.version() + (f"+{finish_id}" if finish_id else "")
+        setting = engine.setting(voice_id, words_per_minute)
         for text in unique:
-            keys[text] = cache.key(engine.name, version, voice_id, words_per_minute, text)
+            keys[text] = cache.key(engine.name, version, voice_id, words_per_minute, text,
+                                   setting)
             hit = cache.get(keys[text])
             if hit is not None:
                 clips[text] = hit
@@ -96,5 +105,5 @@ def synthesize(
             for text in misses:
                 clips[text] = pending[text].result()
     # Callers iterate in script order; keep first-use order rather than cached-first.
-    ordered = {text: clips[text] for text in unique}
+    ordered = {text: clips[spoken_as[text]] for text in written}
     return ordered, SynthStats(rendered=len(misses), cached=cached)
