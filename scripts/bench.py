@@ -2,6 +2,7 @@
 
     python scripts/bench.py [session|library|engines|all] [ROUTINE]
     python scripts/bench.py noop [OUT]
+    python scripts/bench.py cluster [N]
 
 session (default routine post-run): wall time and peak memory of a cold build (empty utterance
 cache) and of a warm one (everything cached), the time ffmpeg alone takes to encode the same
@@ -16,6 +17,10 @@ noop [OUT]: the CPU time (user + system, from getrusage of the child process) an
 no-op `matcast build --all` of the shipped library, against its 0.3 s CPU target. OUT is an output
 folder already built with `matcast build --all -o OUT` (no other options); without it, one is
 built first into a temporary folder (a cold build: a minute or two).
+
+cluster [N]: N short variant sessions built with --jobs 2 and on a LocalCluster of two workers,
+cold and warm: the cluster path's overhead and the cache hits its workers share (see
+scripts/bench_cluster.py).
 
 engines: the Piper engine's real-time factor on this machine (needs the neural extra), and the
 post-run build time with each engine, cold and warm.
@@ -228,6 +233,11 @@ def main() -> None:
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
     if what == "noop":
         noop(sys.argv[2] if len(sys.argv) > 2 else None)
+        return
+    if what == "cluster":
+        import bench_cluster
+
+        bench_cluster.main(int(sys.argv[2]) if len(sys.argv) > 2 else 20)
         return
     if what in ("session", "all"):
         session(sys.argv[2] if len(sys.argv) > 2 else "post-run")

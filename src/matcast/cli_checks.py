@@ -130,6 +130,25 @@ def path(option: str) -> Callable[[str], Path]:
     return parse
 
 
+def folder(option: str) -> Callable[[str], Path]:
+    """A parser for the output folder: a path or a ``file://`` URL. Another URL is refused: the
+    output folder holds the build lock and the manifest, and needs renames."""
+    from matcast.fs.store import as_location, is_url
+
+    plain = path(option)
+
+    def parse(raw: object) -> Path:
+        if isinstance(raw, Path) or not is_url(str(raw).strip()):
+            return plain(raw)
+        where = as_location(str(raw).strip())
+        if isinstance(where, Path):
+            return where
+        raise UsageError(f"{option} {where}: the output folder must be a folder (with "
+                         "--cluster, one every worker mounts at the same path); to publish to "
+                         "a store, build into a folder and copy it with the store's sync tool")
+    return parse
+
+
 def location(option: str) -> Callable[[str], Path | str]:
     """A parser for a folder that may also be an fsspec URL (``s3://bucket/cache``): a Path for
     a plain path or a ``file://`` URL, else the URL."""
@@ -162,7 +181,7 @@ def cluster(raw: object) -> str:
         raise UsageError(f"--cluster {text!r}: an address has no path or query; {hint}")
     if port == 0:
         raise UsageError(f"--cluster {text!r}: the port must be 1 to 65535; {hint}")
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{parts.netloc}" + ("" if port else ":8786")
 
 
 def voice(raw: object) -> str:

@@ -74,7 +74,7 @@ SchemaKindArg = Annotated[SchemaKind, typer.Argument(
 
 # build
 OutOpt = Annotated[Path, typer.Option(
-    "--out", "-o", parser=checks.path("-o"), metavar="DIR", help="Output folder.")]
+    "--out", "-o", parser=checks.folder("-o"), metavar="DIR", help="Output folder.")]
 VoiceOpt = Annotated[str | None, typer.Option(
     "--voice", parser=checks.voice, metavar="ID",
     help="Voice id or, for piper, a .onnx voice file (see: matcast voices).")]

@@ -39,22 +39,21 @@ def cluster() -> Iterator[object]:
 def builds(tmp_path_factory: pytest.TempPathFactory, cluster: object
            ) -> tuple[Path, Path, Path, subprocess.CompletedProcess[str],
                       subprocess.CompletedProcess[str]]:
-    """The small library built on the cluster with a cold cache at a file:// URL, then, from
-    the cache it filled, locally with two worker processes and on the cluster again.
+    """The small library built locally from an empty cache, then on the cluster with the cache
+    it filled, at a file:// URL.
 
     eSpeak does not speak a line to the same sample twice (a few samples of length differ
-    between runs), and two episodes may render a shared line at once: so the two builds that
-    are compared both take every line from the cache the first one filled.
+    between runs), and two worker processes may speak a line two episodes share at once, each
+    keeping its own take: so the local build runs one worker process, and every clip it used is
+    the one the cache keeps for the cluster's workers.
     """
     root = tmp_path_factory.mktemp("cluster")
     library = make_library(root)
     cache = root / "cache"
-    address = cluster.scheduler_address  # type: ignore[attr-defined]
-    cold = build_all(library, root / "cold-out", cache, "--cluster", address,
-                     "--cache-dir", cache.as_uri())
-    assert cold.returncode == 0, cold.stderr + cold.stdout
-    local = build_all(library, root / "local-out", cache, "--jobs", "2")
-    on_cluster = build_all(library, root / "cluster-out", cache, "--cluster", address)
+    local = build_all(library, root / "local-out", cache, "--jobs", "1")
+    on_cluster = build_all(library, root / "cluster-out", cache, "--cluster",
+                           cluster.scheduler_address,  # type: ignore[attr-defined]
+                           "--cache-dir", cache.as_uri())
     return library, root / "cluster-out", root / "local-out", on_cluster, local
 
 
@@ -73,13 +72,13 @@ def test_cluster_build_matches_the_local_build(builds: tuple) -> None:  # type: 
     manifest = json.loads((cluster_out / "manifest.json").read_text())
     assert sorted(manifest["episodes"]) == EPISODES
     assert (cluster_out / "feed.xml").is_file() and (cluster_out / "index.html").is_file()
-    # The same summary table, every line taken from the cache the cold build's two workers
-    # filled.
+    # The same summary table; the cluster's workers found every line in the cache at the URL.
     for slug in EPISODES:
         assert any(line.split()[:3] == [slug, line.split()[1], "built"]
                    and "0 lines spoken" in line
                    for line in on_cluster.stdout.splitlines()), on_cluster.stdout
-    assert on_cluster.stdout.count("0 lines spoken") == local.stdout.count("0 lines spoken")
+    table = [line.split()[:3] for line in local.stdout.splitlines()[:4]]
+    assert [line.split()[:3] for line in on_cluster.stdout.splitlines()[:4]] == table
     assert not [p for p in cluster_out.iterdir() if p.name.endswith(".matcast-tmp")]
 
 
@@ -151,6 +150,7 @@ def test_cache_at_a_memory_url(tmp_path: Path) -> None:
     assert cache.get(key) is None and not cache.store.fs.exists(name)
 
 
+@pytest.mark.slow
 def test_single_build_with_a_memory_url_cache(tmp_path: Path) -> None:
     """A routine built with its cache at memory:// (one process: the build's own store)."""
     result = run_cli("build", str(make_library(tmp_path) / "knees.yaml"), "-o",
@@ -161,6 +161,8 @@ def test_single_build_with_a_memory_url_cache(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_build_is_survived(tmp_path: Path, cluster: object) -> None:
+    """From an empty cache, which the two workers fill together; one is killed (SIGKILL) while
+    it builds an episode, which the other then builds."""
     library = make_library(tmp_path)
     out = tmp_path / "out"
     process = subprocess.Popen(
