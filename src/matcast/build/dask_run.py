@@ -79,7 +79,8 @@ def check_workers(client: Any, url: str) -> int:
         client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
     except (TimeoutError, OSError):
         raise ClusterError(f"the Dask scheduler at {url} has no workers (waited "
-                           f"{WORKER_TIMEOUT:g} s){_HINT}") from None
+                           f"{WORKER_TIMEOUT:g} s)\n    hint: start workers on the machines "
+                           f"that are to build: dask worker {url} --nthreads 1") from None
     try:
         versions: dict[str, str] = client.run(worker_version)
     except Exception as exc:

@@ -31,6 +31,10 @@ PLUGIN = "matcast"
 PROGRESS_TOPIC = "matcast-progress"
 """The Dask event topic the workers' progress goes out on: (build id, slug, stage, done, total)."""
 _GONE = {"cancelled", "released", "forgotten"}
+KEEP = 2
+"""Builders (build settings) a worker thread keeps between builds."""
+LIBRARIES = 8
+"""Unpacked library versions a worker keeps (a new version comes with each edit)."""
 
 
 def worker_version() -> str:
@@ -42,6 +46,8 @@ class MatcastPlugin(WorkerPlugin):
     """Speech engines kept between tasks, unpacked libraries, the commit guard."""
 
     name = PLUGIN
+    idempotent = True
+    """Registered by every build: a worker keeps the plugin it has (and its engines)."""
 
     def __init__(self) -> None:
         self.builders: dict[tuple[str, int], Any] = {}
@@ -88,6 +94,10 @@ class MatcastPlugin(WorkerPlugin):
         assert self.root is not None
         with self.lock:
             if bundle.digest not in self.libraries:
+                if len(self.libraries) >= LIBRARIES:  # the oldest goes (dicts keep order)
+                    oldest = next(iter(self.libraries))
+                    del self.libraries[oldest]
+                    shutil.rmtree(self.root / oldest[:16], ignore_errors=True)
                 root = self.root / bundle.digest[:16]
                 self.libraries[bundle.digest] = unpack(bundle, root)
             library = self.libraries[bundle.digest]
@@ -104,7 +114,14 @@ class MatcastPlugin(WorkerPlugin):
             settings = {**options, "out_dir": Path(options["out_dir"])}
             builder = Builder(BuildOptions(**settings), _EventReporter(self.worker))
             with self.lock:
+                # A worker serving builds with other settings keeps the latest few builders
+                # per thread (each holds its engines' processes and models).
+                mine = [k for k in self.builders if k[1] == key[1]]
+                old = [self.builders.pop(k) for k in mine[:max(0, len(mine) + 1 - KEEP)]]
                 self.builders[key] = builder
+            for stale in old:
+                with contextlib.suppress(Exception):
+                    stale.close()
         return builder
 
 
