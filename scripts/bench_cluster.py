@@ -1,6 +1,6 @@
 """``python scripts/bench.py cluster [N]``: the cluster path against the local one.
 
-N short variant sessions (default 20: two shipped routines, ten 5- to 7-minute variants each,
+N short variant sessions (default 20: two shipped routines, ten 6- to 8-minute variants each,
 levels and paces) are built four times, each into its own output folder:
 
 1. locally with ``--jobs 2``, cold (an empty cache);
@@ -28,9 +28,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUTINES = ("ragdoll-back", "downward-dog-back")
-VARIANTS = ([{"minutes": m, "level": level} for m in (5, 6)
+VARIANTS = ([{"minutes": m, "level": level} for m in (6, 7)
              for level in ("gentle", "beginner", "all", "advanced")]
-            + [{"minutes": 7, "pace": "slow"}, {"minutes": 7, "pace": "fast"}])
+            + [{"minutes": 8, "pace": "slow"}, {"minutes": 8, "pace": "fast"}])
 SPOKEN = re.compile(r"(\d+) lines? spoken, (\d+) from cache")
 DAILY_SESSIONS = 10_000
 SESSION_MINUTES = 20
@@ -89,7 +89,7 @@ def main(count: int) -> None:
     audio_min = sum(e["duration"] for e in episodes.values()) / 60
     cores = 2
     print(f"library            {len(episodes)} sessions, {audio_min:.1f} min of audio "
-          f"({', '.join(ROUTINES)}; 5-7 min variants)")
+          f"({', '.join(ROUTINES)}; 6-8 min variants)")
     print(f"LocalCluster start {start:.2f} s (two worker processes; not in the times below)")
     for label, local, dask in (("cold", local_cold, dask_cold), ("warm", local_warm, dask_warm)):
         print(f"{label}  --jobs 2     {local[0]:7.2f} s   {local[1]:5d} lines spoken, "

@@ -190,3 +190,34 @@ def test_a_worker_killed_mid_build_is_survived(tmp_path: Path, cluster: object) 
     assert sorted(manifest["episodes"]) == EPISODES
     for slug in EPISODES:
         assert len(decode_pcm(out / f"{slug}.mp3")) > 44_100 * 20
+
+
+@pytest.mark.slow
+def test_a_killed_client_leaves_the_output_folder_alone(tmp_path: Path, cluster: object
+                                                        ) -> None:
+    """The client is SIGKILLed while a worker builds: the scheduler drops its tasks, and the
+    worker's guard keeps the episode it was building out of the folder."""
+    def executing(dask_worker: object) -> int:  # nested: sent to the workers by value
+        return int(dask_worker.state.executing_count)  # type: ignore[attr-defined]
+
+    library = make_library(tmp_path)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "matcast.cli", "build", "--all", str(library), "-o", str(out),
+         "--cache-dir", str(tmp_path / "cache"), "--cluster",
+         cluster.scheduler_address],  # type: ignore[attr-defined]
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with distributed.Client(cluster, set_as_default=False) as client:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None and not any(
+                str(k).startswith("matcast-")
+                for keys in client.processing().values() for k in keys):
+            time.sleep(0.05)
+        assert process.poll() is None, "the build ended before any episode ran"
+        process.kill()
+        process.wait()
+        # Until the workers are idle again: a cancelled task's thread runs to its end.
+        while time.monotonic() < deadline and any(client.run(executing).values()):
+            time.sleep(0.2)
+        assert not any(client.run(executing).values())
+    assert not list(out.glob("*.mp3")), sorted(p.name for p in out.iterdir())

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from matcast.errors import OutputError, UsageError
 
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 OBJECT_STORES = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "oss"})
 """Protocols whose puts are atomic and whose renames are copies: written in place, in one put."""
 TMP_SUFFIX = ".matcast-tmp"
@@ -26,13 +24,19 @@ TMP_SUFFIX = ".matcast-tmp"
 
 def is_url(location: object) -> bool:
     """Whether ``location`` is a URL (``scheme://...``) rather than a path."""
-    return isinstance(location, str) and bool(_URL.match(location))
+    # No regular expression or urllib here: a no-op library rebuild checks its options with it.
+    if not isinstance(location, str) or "://" not in location:
+        return False
+    scheme = location.split("://", 1)[0]
+    return scheme[:1].isalpha() and scheme.isascii() and set(scheme) <= _SCHEME_CHARS
 
 
 def as_location(raw: str | Path) -> Path | str:
     """A folder option's value: a Path for a plain path or a ``file://`` URL, else the URL."""
     if isinstance(raw, Path) or not is_url(raw):
         return Path(str(raw)).expanduser()
+    from urllib.parse import unquote, urlsplit
+
     parts = urlsplit(raw)
     if parts.scheme.lower() == "file":
         if parts.netloc not in ("", "localhost"):
