@@ -164,7 +164,8 @@ def _run(client: Any, plan_: Plan, library: Path, out_dir: Path, manifest: Manif
 def _worker_options(build_options: dict[str, Any], out_dir: Path
                     ) -> tuple[dict[str, Any], list[Path], list[Path]]:
     """The build options as a worker needs them (absolute paths), the files outside the
-    library to send (a bed file), and the folders never to send (output, cache)."""
+    library to send (a bed file, a voice file), and the folders never to send (output,
+    cache)."""
     options = {**build_options, "out_dir": str(out_dir.resolve())}
     skip = [out_dir]
     cache = options.get("cache_dir")
@@ -176,6 +177,10 @@ def _worker_options(build_options: dict[str, Any], out_dir: Path
     if bed not in (None, "rain", "ocean", "none"):
         options["bed"] = str(Path(bed).resolve())
         extra.append(Path(bed))
+    voice = options.get("voice")
+    if voice and Path(voice).is_file():  # a Piper voice file and its config travel too
+        options["voice"] = str(Path(voice).resolve())
+        extra += [Path(voice), Path(f"{voice}.json")]
     return options, extra, skip
 
 

@@ -25,6 +25,7 @@ from matcast.build.bundle import Bundle, unpack
 from matcast.build.library import build_episode
 from matcast.build.plan import EpisodeJob, Outcome
 from matcast.errors import OutputError
+from matcast.fs.store import is_url
 
 PLUGIN = "matcast"
 """The plugin's name on every worker."""
@@ -111,7 +112,9 @@ class MatcastPlugin(WorkerPlugin):
         with self.lock:
             builder = self.builders.get(key)
         if builder is None:
-            settings = {**options, "out_dir": Path(options["out_dir"])}
+            cache = options.get("cache_dir")
+            settings = {**options, "out_dir": Path(options["out_dir"]),
+                        "cache_dir": cache if is_url(cache) else Path(cache) if cache else None}
             builder = Builder(BuildOptions(**settings), _EventReporter(self.worker))
             with self.lock:
                 # A worker serving builds with other settings keeps the latest few builders
@@ -163,9 +166,10 @@ def build_task(build: str, job: EpisodeJob, bundle: Bundle, options: dict[str, A
     settings = dict(options)
     allow_long = bool(settings.pop("allow_long", False))
     cues = settings.pop("cues", None)
-    bed = settings.get("bed")
-    if bed not in (None, "rain", "ocean", "none"):
-        settings["bed"] = str(bundle.path(root, bed))
+    for option in ("bed", "voice"):  # files the client sent: where they are here
+        value = settings.get(option)
+        if isinstance(value, str) and value in bundle.files:
+            settings[option] = str(bundle.path(root, value))
     builder = plugin.builder(settings)
     builder.progress.build = build
     builder.progress.slug = job.slug
