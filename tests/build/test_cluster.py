@@ -82,6 +82,21 @@ def test_cluster_build_matches_the_local_build(builds: tuple) -> None:  # type: 
     assert not [p for p in cluster_out.iterdir() if p.name.endswith(".matcast-tmp")]
 
 
+def test_each_worker_kept_one_builder_and_engine(builds: tuple,  # type: ignore[type-arg]
+                                                 cluster: object) -> None:
+    """The three episodes went to two workers, and each worker built its share with the one
+    Builder (so the one speech engine process) its plugin kept between tasks."""
+    def kept(dask_worker: object) -> list[int]:  # nested: sent to the workers by value
+        plugin = dask_worker.plugins["matcast"]  # type: ignore[attr-defined]
+        return [len(builder._engines) for builder in plugin.builders.values()]
+
+    with distributed.Client(cluster, set_as_default=False) as client:
+        per_worker = client.run(kept)
+    assert len(per_worker) == 2
+    assert all(engines in ([], [1]) for engines in per_worker.values()), per_worker
+    assert [1] in per_worker.values()
+
+
 def test_noop_rebuild_on_the_cluster_builds_nothing(builds: tuple,  # type: ignore[type-arg]
                                                    cluster: object) -> None:
     library, cluster_out, _, _, _ = builds
