@@ -4,6 +4,7 @@
     python scripts/bench.py noop [OUT]
     python scripts/bench.py bed
     python scripts/bench.py compose [N]
+    python scripts/bench.py cluster [N]
 
 session (default routine post-run): wall time and peak memory of a cold build (empty utterance
 cache) and of a warm one (everything cached), the time ffmpeg alone takes to encode the same
@@ -25,6 +26,9 @@ compose [N]: N seeded random `matcast compose` requests over the option space (d
 the time to load the pose library once, then per composition the median, 95th percentile and
 slowest time against its 100 ms target, by length, with the time of one compile of post-run at
 30 minutes beside it as the yardstick.
+cluster [N]: N short variant sessions built with --jobs 2 and on a LocalCluster of two workers,
+cold and warm: the cluster path's overhead and the cache hits its workers share (see
+scripts/bench_cluster.py).
 
 engines: the Piper engine's real-time factor on this machine (needs the neural extra), and the
 post-run build time with each engine, cold and warm.
@@ -313,6 +317,11 @@ def main() -> None:
         return
     if what == "noop":
         noop(sys.argv[2] if len(sys.argv) > 2 else None)
+        return
+    if what == "cluster":
+        import bench_cluster
+
+        bench_cluster.main(int(sys.argv[2]) if len(sys.argv) > 2 else 20)
         return
     if what in ("session", "all"):
         session(sys.argv[2] if len(sys.argv) > 2 else "post-run")

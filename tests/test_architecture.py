@@ -25,7 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "fs": {"errors"},
     "routine": {"errors", "bounds", "fs"},
     "compiler": {"routine", "errors", "cues", "bounds"},
-    "voice": {"errors", "cues", "bounds"},
+    "voice": {"errors", "cues", "bounds", "fs"},
     "audio": {"errors", "cues"},
     "publish": {"routine", "audio", "errors", "cues", "fs"},
     "lint": {"compiler", "routine", "errors", "cues"},

@@ -24,6 +24,7 @@ from matcast.cli_options import (
     BedOpt,
     BitrateOpt,
     CacheDirOpt,
+    ClusterOpt,
     CuesOpt,
     EngineOpt,
     FormatOpt,
@@ -283,6 +284,7 @@ def build(
     cues: CuesOpt = None,
     guidance: GuidanceOpt = Guidance.full,
     jobs: JobsOpt = None,
+    cluster: ClusterOpt = None,
     force: Annotated[bool, typer.Option(
         "--force", help="With --all: rebuild every episode, changed or not.")] = False,
     base_url: Annotated[str | None, typer.Option(
@@ -312,10 +314,15 @@ def build(
         if routines and len(routines) > 1:
             raise UsageError("--all takes at most one library folder")
         folder = Path(routines[0]) if routines else (library or default_library())
+        if cluster is not None and jobs is not None:
+            raise UsageError("--jobs sets this machine's worker processes; with --cluster the "
+                             "cluster's workers build (start more of them to build more at once)")
         code = build_library(folder, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
                               jobs or os.cpu_count() or 1, force, base_url, quiet, allow_long,
-                              sound)
+                              sound, cluster)
         raise typer.Exit(code)
+    if cluster is not None:
+        raise UsageError("--cluster builds a library: use it with --all")
     if not routines:
         raise UsageError("name at least one routine (see: matcast list), or use --all")
     build_routines(routines, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def build_routines(names: list[str], out_dir: Path, engine: str | None, voice: str | None,
-                    rate: int | None, cache_dir: Path | None, bitrate: str, stereo: bool,
+                    rate: int | None, cache_dir: Path | str | None, bitrate: str, stereo: bool,
                     options: CompileOptions, quiet: bool, library: Path | None,
                     bed: str | None, bed_level: float | None) -> None:
     from matcast.build.lock import folder_lock
@@ -54,7 +54,7 @@ def build_routines(names: list[str], out_dir: Path, engine: str | None, voice: s
             # Everything that can be refused is, before the first file is written.
             for routine in loaded:
                 builder.prepare(routine)
-            created = checks.usable_folders(checks.cache_folder(cache_dir),
+            created = checks.usable_folders(*_cache_folders(cache_dir),
                                             checks.output_folder(out_dir))
             with checks.removed_if_unused(created), folder_lock(out_dir, _waiting(out_dir, quiet)):
                 for routine in loaded:
@@ -75,9 +75,10 @@ def build_routines(names: list[str], out_dir: Path, engine: str | None, voice: s
 
 
 def build_library(library: Path, out_dir: Path, engine: str | None, voice: str | None,
-                   rate: int | None, cache_dir: Path | None, bitrate: str, stereo: bool,
+                   rate: int | None, cache_dir: Path | str | None, bitrate: str, stereo: bool,
                    jobs: int, force: bool, base_url: str | None, quiet: bool,
-                   allow_long: bool, sound: dict[str, object]) -> int:
+                   allow_long: bool, sound: dict[str, object], cluster: str | None = None
+                   ) -> int:
     """Build and publish a library; the exit code is 1 if any episode failed."""
     from matcast.build.lock import folder_lock
 
@@ -85,11 +86,22 @@ def build_library(library: Path, out_dir: Path, engine: str | None, voice: str |
         raise no_routines(library)  # a missing library, or a file, is refused by routine_paths
     folders = [checks.output_folder(out_dir)]
     if cache_dir is not None:
-        folders.insert(0, checks.cache_folder(cache_dir))
+        folders[:0] = _cache_folders(cache_dir)
     created = checks.usable_folders(*folders)
     with checks.removed_if_unused(created), folder_lock(out_dir, _waiting(out_dir, quiet)):
         return _build_library_locked(library, out_dir, engine, voice, rate, cache_dir, bitrate,
-                                     stereo, jobs, force, base_url, quiet, allow_long, sound)
+                                     stereo, jobs, force, base_url, quiet, allow_long, sound,
+                                     cluster)
+
+
+def _cache_folders(cache_dir: Path | str | None) -> list[checks.Folder]:
+    """The cache folder to check; a cache at a URL is checked here by writing a probe."""
+    if isinstance(cache_dir, str):
+        from matcast.fs.store import Store
+
+        Store(cache_dir).check_writable()
+        return []
+    return [checks.cache_folder(cache_dir)]
 
 
 def _declares_composed(library: Path) -> bool:
@@ -110,10 +122,10 @@ def _waiting(out_dir: Path, quiet: bool) -> Callable[[], None]:
 
 
 def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
-                          voice: str | None, rate: int | None, cache_dir: Path | None,
+                          voice: str | None, rate: int | None, cache_dir: Path | str | None,
                           bitrate: str, stereo: bool, jobs: int, force: bool,
                           base_url: str | None, quiet: bool, allow_long: bool,
-                          sound: dict[str, object]) -> int:
+                          sound: dict[str, object], cluster: str | None) -> int:
     from matcast.audio.levels import LEVEL_ID
     from matcast.build import library as batch
     from matcast.build import plan as planning
@@ -158,8 +170,14 @@ def _build_library_locked(library: Path, out_dir: Path, engine: str | None,
                      "bed": sound["bed"], "bed_level": sound["bed_level"],
                      "cues": cues.value if isinstance(cues, CueSounds) else None}
     try:
-        outcomes += batch.run(plan, library, out_dir, manifest, build_options, jobs,
-                              bar.callbacks() if bar else None)
+        if cluster is not None:
+            from matcast.build import dask_run
+
+            outcomes += dask_run.run(plan, library, out_dir, manifest, build_options, cluster,
+                                     bar.callbacks() if bar else None)
+        else:
+            outcomes += batch.run(plan, library, out_dir, manifest, build_options, jobs,
+                                  bar.callbacks() if bar else None)
     finally:
         if bar is not None:
             bar.stop()

@@ -130,6 +130,60 @@ def path(option: str) -> Callable[[str], Path]:
     return parse
 
 
+def folder(option: str) -> Callable[[str], Path]:
+    """A parser for the output folder: a path or a ``file://`` URL. Another URL is refused: the
+    output folder holds the build lock and the manifest, and needs renames."""
+    from matcast.fs.store import as_location, is_url
+
+    plain = path(option)
+
+    def parse(raw: object) -> Path:
+        if isinstance(raw, Path) or not is_url(str(raw).strip()):
+            return plain(raw)
+        where = as_location(str(raw).strip())
+        if isinstance(where, Path):
+            return where
+        raise UsageError(f"{option} {where}: the output folder must be a folder (with "
+                         "--cluster, one every worker mounts at the same path); to publish to "
+                         "a store, build into a folder and copy it with the store's sync tool")
+    return parse
+
+
+def location(option: str) -> Callable[[str], Path | str]:
+    """A parser for a folder that may also be an fsspec URL (``s3://bucket/cache``): a Path for
+    a plain path or a ``file://`` URL, else the URL."""
+    from matcast.fs.store import as_location
+
+    plain = path(option)
+
+    def parse(raw: object) -> Path | str:
+        if isinstance(raw, Path):
+            return raw
+        plain(raw)  # refuses a blank value
+        return as_location(str(raw).strip())
+    return parse
+
+
+def cluster(raw: object) -> str:
+    """A Dask scheduler address: tcp://HOST:PORT (or tls://), the port 1 to 65535."""
+    from urllib.parse import urlsplit
+
+    text = str(raw).strip()
+    hint = "give the scheduler's address, e.g. --cluster tcp://10.0.0.5:8786"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise UsageError(f"--cluster {text!r}: {exc}; {hint}") from None
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname:
+        raise UsageError(f"--cluster {text!r} is not a scheduler address; {hint}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise UsageError(f"--cluster {text!r}: an address has no path or query; {hint}")
+    if port == 0:
+        raise UsageError(f"--cluster {text!r}: the port must be 1 to 65535; {hint}")
+    return f"{parts.scheme}://{parts.netloc}" + ("" if port else ":8786")
+
+
 def voice(raw: object) -> str:
     """A voice id or path: anything but blank (the engine checks the rest before any work)."""
     if not str(raw).strip():

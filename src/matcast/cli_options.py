@@ -74,7 +74,7 @@ SchemaKindArg = Annotated[SchemaKind, typer.Argument(
 
 # build
 OutOpt = Annotated[Path, typer.Option(
-    "--out", "-o", parser=checks.path("-o"), metavar="DIR", help="Output folder.")]
+    "--out", "-o", parser=checks.folder("-o"), metavar="DIR", help="Output folder.")]
 VoiceOpt = Annotated[str | None, typer.Option(
     "--voice", parser=checks.voice, metavar="ID",
     help="Voice id or, for piper, a .onnx voice file (see: matcast voices).")]
@@ -83,9 +83,10 @@ RateOpt = Annotated[int | None, typer.Option(
     help=f"Speaking rate in words per minute, {bounds.RATE_MIN} to {bounds.RATE_MAX} "
          f"(default: the routine's or library's, else {bounds.DEFAULT_RATE}).")]
 CacheDirOpt = Annotated[Path | None, typer.Option(
-    "--cache-dir", parser=checks.path("--cache-dir"), metavar="DIR",
-    help="Utterance cache folder (default: $MATCAST_CACHE_DIR/utterances, else the user "
-         "cache folder).")]
+    "--cache-dir", parser=checks.location("--cache-dir"), metavar="DIR|URL",
+    help="Utterance cache folder, or an fsspec URL such as s3://bucket/matcast (needs the "
+         "cluster extra; s3fs for s3://) (default: $MATCAST_CACHE_DIR/utterances, else the "
+         "user cache folder).")]
 BitrateOpt = Annotated[str, typer.Option(
     "--bitrate", parser=checks.bitrate, metavar="RATE",
     help=f"MP3 bit rate: one of {', '.join(f'{b}k' for b in bounds.MP3_BITRATES)}.")]
@@ -105,6 +106,11 @@ JobsOpt = Annotated[int | None, typer.Option(
     "--jobs", "-j", parser=checks.JOBS, metavar="N",
     help=f"With --all: episodes built at once, 1 to {bounds.JOBS_MAX} (default: the "
          "number of cores).")]
+
+ClusterOpt = Annotated[str | None, typer.Option(
+    "--cluster", parser=checks.cluster, metavar="URL",
+    help="With --all: build the episodes on the Dask scheduler at this address, e.g. "
+         "tcp://10.0.0.5:8786 (needs the cluster extra; see the README's cluster section).")]
 
 # voices
 VoicesEngineOpt = Annotated[str | None, typer.Option(

@@ -113,3 +113,7 @@ class ToolError(MatcastError):
 
 class OutputError(MatcastError):
     """An output could not be written (unwritable folder, full disk)."""
+
+
+class ClusterError(MatcastError):
+    """The Dask cluster of ``build --all --cluster`` cannot be reached or used."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from matcast.build.manifest import Manifest, file_fingerprint
 from matcast.build.plan import EpisodeJob, Outcome, Plan, compile_options
 from matcast.errors import MatcastError
+from matcast.fs.store import is_url
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -38,9 +39,10 @@ def _init_worker(library: str, out_dir: str, build_options: dict[str, Any],
 
     _worker["allow_long"] = bool(build_options.pop("allow_long", False))
     _worker["cues"] = build_options.pop("cues", None)
+    cache = build_options.get("cache_dir")
     options = BuildOptions(**{**build_options, "out_dir": Path(out_dir),
-                              "cache_dir": Path(build_options["cache_dir"])
-                              if build_options.get("cache_dir") else None})
+                              "cache_dir": cache if is_url(cache) else
+                              Path(cache) if cache else None})
     _worker["library"] = Path(library)
     _worker["messages"] = messages
     _worker["builder"] = Builder(options, _QueueReporter(messages))
@@ -105,16 +107,23 @@ class _QueueReporter:
 
 
 def _build_one(job: EpisodeJob) -> Outcome:
-    """Build one episode in a worker; never raises."""
+    """Build one episode in a worker process; never raises."""
+    builder = _worker["builder"]
+    builder.progress.slug = job.slug
+    return build_episode(builder, _worker["library"], job, _worker["allow_long"], _worker["cues"])
+
+
+def build_episode(builder: Any, library: Path, job: EpisodeJob, allow_long: bool,
+                  cues: str | None) -> Outcome:
+    """Build one episode with ``builder`` (a :class:`~matcast.build.session.Builder`); never
+    raises. Worker processes and cluster workers both build episodes through it."""
     import traceback
 
     from matcast.routine.loader import load_routine
 
-    builder = _worker["builder"]
-    builder.progress.slug = job.slug
     try:
-        loaded = load_routine(_worker["library"] / job.routine)
-        options = compile_options(job.variant, _worker["allow_long"], _worker["cues"])
+        loaded = load_routine(library / job.routine)
+        options = compile_options(job.variant, allow_long, cues)
         options.check(loaded)
         result = builder.build(loaded, options, track=job.number, slug=job.slug,
                                title=job.title)
@@ -162,7 +171,6 @@ def run(plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
-    by_slug = {job.slug: job for job in plan_.todo}
     context = multiprocessing.get_context("spawn")
     messages = context.Queue() if shown else None
     workers = max(1, min(jobs, len(plan_.todo)))
@@ -199,10 +207,7 @@ def run(plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
                 except Exception as exc:  # the worker process died (killed, out of memory)
                     broken = broken or (isinstance(exc, BrokenProcessPool) and str(exc)) or ""
                     outcome = Outcome(job.slug, "failed", f"worker process failed: {exc}")
-                if outcome.status == "built":
-                    outcome.reason = plan_.why.get(outcome.slug, "")
-                    _record(manifest, by_slug[outcome.slug], outcome)
-                    manifest.save(out_dir)
+                finished(plan_, manifest, out_dir, job, outcome)
                 progress.ended(outcome)
                 yield outcome
 
@@ -218,6 +223,16 @@ def _drain(messages: Any, progress: Progress) -> None:
         except (queue.Empty, OSError, EOFError):
             return
         progress.moved(slug, label, done, total)
+
+
+def finished(plan_: Plan, manifest: Manifest, out_dir: Path, job: EpisodeJob,
+             outcome: Outcome) -> None:
+    """Record a built episode in the manifest and save it (a batch killed later keeps it)."""
+    if outcome.status != "built":
+        return
+    outcome.reason = plan_.why.get(outcome.slug, "")
+    _record(manifest, job, outcome)
+    manifest.save(out_dir)
 
 
 def _record(manifest: Manifest, job: EpisodeJob, outcome: Outcome) -> None:

@@ -52,8 +52,8 @@ class BuildOptions:
     """Engine voice id; None for the routine's or library's choice, else the engine's default."""
     rate: int | None = None
     """Words per minute; None for the routine's or library's choice, else the engine's."""
-    cache_dir: Path | None = None
-    """Utterance cache; None for the user cache folder."""
+    cache_dir: Path | str | None = None
+    """Utterance cache: a folder or an fsspec URL; None for the user cache folder."""
     bitrate: str = "96k"
     stereo: bool = False
     album: str = ALBUM
@@ -93,7 +93,10 @@ class Builder:
         self._checked: dict[Voice, tuple[str, int]] = {}
         cache_dir = options.cache_dir or default_cache_dir()
         self.cache = UtteranceCache(cache_dir)
-        self.profiles = ProfileStore(cache_dir / "profiles")
+        # Loudness profiles are derived from the clips: with a cache at a URL, each machine
+        # keeps its own in its user cache folder.
+        self.profiles = ProfileStore((default_cache_dir() if isinstance(cache_dir, str)
+                                      else cache_dir) / "profiles")
         self.writers = writers or tuple(default_writers())
         self.cli_voice = VoiceChoice(engine=options.engine, voice=options.voice,
                                      rate=options.rate)

@@ -42,10 +42,27 @@ def set_commit_guard(guard: Callable[[], None] | None) -> None:
     _commit_guard = guard
 
 
-def temp_path_for(target: Path) -> Path:
-    """A hidden temp file beside ``target``: ``.<name>.<pid>.<random>.matcast-tmp``."""
+def _host_tag() -> str:
+    """8 hex digits naming this machine: temp files in a folder that several machines share
+    (cluster workers) are cleaned only by the machine whose process ids they carry."""
+    import zlib
+
+    node = os.uname().nodename if hasattr(os, "uname") else os.environ.get("COMPUTERNAME", "")
+    return f"{zlib.crc32(node.encode()):08x}"
+
+
+_HOST = _host_tag()
+
+
+def _token() -> str:
+    """This machine's tag and 4 random bytes, as hex."""
     # os.urandom rather than the secrets module, whose import costs a no-op rebuild ~10 ms.
-    return target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}{TMP_SUFFIX}")
+    return _HOST + os.urandom(4).hex()
+
+
+def temp_path_for(target: Path) -> Path:
+    """A hidden temp file beside ``target``: ``.<name>.<pid>.<host><random>.matcast-tmp``."""
+    return target.with_name(f".{target.name}.{os.getpid()}.{_token()}{TMP_SUFFIX}")
 
 
 def explain(exc: OSError, target: Path) -> OutputError:
@@ -102,7 +119,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def _write_journal(tmps: Sequence[Path], targets: Sequence[Path]) -> Path:
     """Put in place, atomically, the journal of the renames about to run; return its path."""
     folder = targets[0].parent
-    journal = folder / f".{targets[0].name}.{os.getpid()}.{os.urandom(4).hex()}{COMMIT_SUFFIX}"
+    journal = folder / f".{targets[0].name}.{os.getpid()}.{_token()}{COMMIT_SUFFIX}"
     renames = [[os.path.relpath(tmp, folder), os.path.relpath(target, folder)]
                for tmp, target in zip(tmps, targets, strict=True)]
     staging = temp_path_for(journal)
@@ -142,7 +159,8 @@ def recover(folder: Path) -> list[Path]:
     finished = []
     for journal in sorted(folder.glob(f".*{COMMIT_SUFFIX}")):
         pid = _writer_pid(journal)
-        if pid is not None and pid != os.getpid() and _alive(pid):
+        if not _written_here(journal) or (
+                pid is not None and pid != os.getpid() and _alive(pid)):
             continue
         try:
             renames = json.loads(journal.read_text(encoding="utf-8"))["renames"]
@@ -166,6 +184,14 @@ def _writer_pid(path: Path) -> int | None:
     """The process id in a temp file's or journal's name (``.<name>.<pid>.<hex><suffix>``)."""
     parts = path.name.split(".")
     return int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
+
+
+def _written_here(path: Path) -> bool:
+    """Whether a temp file or journal was written on this machine (whose process ids it can
+    check); names from before the machine's tag count as this machine's."""
+    parts = path.name.split(".")
+    token = parts[-2] if len(parts) >= 4 else ""
+    return len(token) != 16 or token[:8] == _HOST
 
 
 def _remove(paths: Sequence[Path]) -> None:
@@ -219,7 +245,7 @@ def clean_stale(folder: Path) -> list[Path]:
     removed = []
     for path in folder.glob(f".*{TMP_SUFFIX}"):
         pid = _writer_pid(path)
-        if pid is not None and (pid == os.getpid() or _alive(pid)):
+        if not _written_here(path) or (pid is not None and (pid == os.getpid() or _alive(pid))):
             continue
         with contextlib.suppress(OSError):
             path.unlink()

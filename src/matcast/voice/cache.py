@@ -7,6 +7,10 @@ only lines that changed and an engine upgrade never reuses old audio. Each entry
 samples: a truncated or damaged entry is detected, deleted and treated as a miss. Entries are
 written to a temporary file and renamed into place, so readers never see half a file and several
 processes may fill the cache at once.
+
+The cache may also live at an fsspec URL (``s3://bucket/matcast``, ``memory://cache``) that the
+machines of a cluster share: entries are then read and written through
+:class:`~matcast.fs.store.Store`, each put atomic on its backend.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import platformdirs
 
 from matcast.cues import SAMPLE_RATE
 from matcast.errors import OutputError
+from matcast.fs.store import Store, is_url
 
 CACHE_DIR_ENV = "MATCAST_CACHE_DIR"
 """Environment variable replacing matcast's cache folder; utterances go in its ``utterances``
@@ -45,10 +50,11 @@ def default_cache_dir() -> Path:
 
 
 class UtteranceCache:
-    """Speech clips stored under ``root`` as ``<key[:2]>/<key>.wav``."""
+    """Speech clips stored under ``root`` (a folder, or a URL) as ``<key[:2]>/<key>.wav``."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
+    def __init__(self, root: Path | str) -> None:
+        self.store = Store(str(root)) if is_url(root) else None
+        self.root: Path | str = str(root) if self.store else Path(root)
 
     @staticmethod
     def key(engine_name: str, engine_version: str, voice: str, rate: int, text: str,
@@ -75,12 +81,19 @@ class UtteranceCache:
 
     def path(self, key: str) -> Path:
         """The file holding ``key``'s clip (which may not exist)."""
+        return Path(self.root) / self.name(key)
+
+    @staticmethod
+    def name(key: str) -> str:
+        """The entry's name inside the cache: ``<key[:2]>/<key>.wav``."""
         if not _KEY.match(key):
             raise ValueError(f"not a cache key: {key!r}")
-        return self.root / key[:2] / f"{key}.wav"
+        return f"{key[:2]}/{key}.wav"
 
     def get(self, key: str) -> np.ndarray | None:
         """The cached int16 samples for ``key``, or None (a damaged entry is deleted)."""
+        if self.store is not None:
+            return self._get_stored(self.store, key)
         path = self.path(key)
         try:
             data = path.read_bytes()
@@ -97,6 +110,17 @@ class UtteranceCache:
             return None
         return np.frombuffer(pcm, dtype="<i2").astype(np.int16)
 
+    def _get_stored(self, store: Store, key: str) -> np.ndarray | None:
+        data = store.read(self.name(key))
+        if data is None:
+            return None
+        pcm = _read_entry(data)
+        if pcm is None:
+            with contextlib.suppress(OSError):
+                store.delete(self.name(key))
+            return None
+        return np.frombuffer(pcm, dtype="<i2").astype(np.int16)
+
     def put(self, key: str, samples: np.ndarray) -> None:
         """Store int16 mono ``samples`` under ``key``, atomically; an :class:`OutputError`
         naming the cache folder if it cannot be written (full disk, read-only, not a folder)."""
@@ -105,8 +129,15 @@ class UtteranceCache:
         self._put(key, samples)
 
     def _put(self, key: str, samples: np.ndarray) -> None:
-        path = self.path(key)
         data = _entry(samples.astype("<i2", copy=False).tobytes())
+        if self.store is not None:
+            try:
+                self.store.write(self.name(key), data)
+            except OutputError as exc:
+                raise OutputError(f"speech cache: {exc}\n    hint: choose another cache "
+                                  "with --cache-dir DIR or URL") from exc
+            return
+        path = self.path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:16]}.",
