@@ -135,7 +135,7 @@ ROWS: list[tuple[str, list[str], int, tuple[str, ...]]] = [
                              "--cache-dir", "CACHE"], 2,
      ("no routine named 'post-run'", "routine library EMPTY has no routines", "hint:")),
     ("build-jobs-0", [*BUILD_ALL, "--jobs", "0"], 2,
-     ("--jobs must be a whole number of episodes from 1 to 64", "got 0")),
+     ("--jobs must be a whole number of processes from 1 to 64", "got 0")),
     ("build-jobs-negative", [*BUILD_ALL, "-j", "-3"], 2, ("--jobs", "from 1 to 64", "got -3")),
     ("build-bed-level-high", [*BUILD, "--bed", "rain", "--bed-level", "100"], 2,
      ("--bed-level must be a level in dB from -40 to 6", "got 100")),
