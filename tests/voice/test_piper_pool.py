@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 
 from matcast.errors import EngineError
-from matcast.voice.piper_pool import PIPER_JOBS_ENV, PiperPool, available_cores, piper_jobs
+from matcast.voice.piper_pool import (
+    PIPER_JOBS_ENV,
+    PiperPool,
+    available_cores,
+    episode_share,
+    piper_jobs,
+)
 
 FAKE = """
 import json, math, os, sys, wave
@@ -83,6 +89,16 @@ def test_jobs_are_bounded_by_the_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PIPER_JOBS_ENV, "two")
     with pytest.raises(ValueError, match="MATCAST_PIPER_JOBS='two'"):
         piper_jobs()
+
+
+def test_episodes_built_at_once_share_the_cores() -> None:
+    cores = available_cores()
+    for episodes in (1, 2, 3, cores, 2 * cores, 64):
+        share = episode_share(episodes)
+        assert share >= 1
+        # All episodes' Piper workers together: never more than the cores, or one each.
+        assert episodes * share <= max(cores, episodes)
+    assert episode_share(1) == cores
 
 
 def test_pool_gives_every_line_once_and_starts_at_most_size_workers(tmp_path: Path) -> None:

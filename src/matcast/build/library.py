@@ -172,9 +172,9 @@ def run(plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
     workers = max(1, min(jobs, len(plan_.todo)))
     # Episodes at once times Piper workers per episode stays within the cores: a library build
     # starts at most max(cores, jobs) Piper processes.
-    from matcast.voice.piper_pool import available_cores
+    from matcast.voice.piper_pool import episode_share
 
-    build_options = {**build_options, "piper_jobs": max(1, available_cores() // workers)}
+    build_options = {**build_options, "piper_jobs": episode_share(workers)}
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                              initargs=(str(library), str(out_dir), build_options,
                                        messages)) as pool:

@@ -74,6 +74,12 @@ def piper_jobs(asked: int | None = None) -> int:
     return max(1, min(asked, cores))
 
 
+def episode_share(episodes: int) -> int:
+    """Piper workers for each of ``episodes`` built at once: an equal share of the cores, at
+    least one, so that all of them together start at most ``max(cores, episodes)``."""
+    return max(1, available_cores() // max(1, episodes))
+
+
 class PiperPool:
     """Up to ``size`` Piper workers, started as a render call needs them and kept (with their
     model loaded) until :meth:`close`. One render call at a time."""
