@@ -232,6 +232,7 @@ def engines(name: str) -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     cores = cores or 1
     rows = []
+    load = os.getloadavg()[0]
     for engine in engine_names():
         synth = child(SYNTH, routine, engine)
         with tempfile.TemporaryDirectory() as tmp:
@@ -250,6 +251,8 @@ def engines(name: str) -> None:
         print(f"{engine:<8} {synth['synth']:>9.2f}s {synth['audio'] / 60:>6.1f}m "
               f"{cold['wall']:>10.2f}s {warm['wall']:>6.2f}s {target:>7.2f}s "
               f"{cold['wall'] / target:>12.2f}")
+    print(f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end "
+          f"(on {cores} cores: above {cores}, other processes take a share of them)")
 
 
 VOICE_LINES = 40
