@@ -22,7 +22,7 @@ from matcast.voice.piper_pool import (
 )
 
 FAKE = """
-import json, math, os, sys, wave
+import json, math, os, sys, time, wave
 from pathlib import Path
 starts, mode = Path(sys.argv[1]), sys.argv[2]
 with open(starts, "a") as f:
@@ -32,6 +32,8 @@ sys.stdout.flush()
 for line in sys.stdin:
     request = json.loads(line)
     text = request["text"]
+    if "HANG" in text:
+        time.sleep(3600)
     if "CRASH" in text:
         # "once": only the first worker to meet the line crashes (the marker says it happened).
         try:
@@ -197,3 +199,21 @@ def test_pool_of_piper_workers_speaks_like_one(monkeypatch: pytest.MonkeyPatch) 
         assert two.workers_started == min(2, os.cpu_count() or 1, available_cores())
     for text in texts:
         assert np.array_equal(alone[text], shared[text]), text
+
+
+def test_a_hung_line_times_out_in_the_pool_and_is_named(tmp_path: Path) -> None:
+    argv, starts = fake(tmp_path)
+    bad = "Breathe and HANG the worker."
+    # Short timeouts only here: a fake worker answers in milliseconds once it is started.
+    hung = PiperPool(argv, 2, startup_timeout=20, timeout=1.0, timeout_per_char=0,
+                     load_timeout=0)
+    try:
+        with pytest.raises(EngineError) as info:
+            hung.render([*LINES[:3], bad, *LINES[3:]], request)
+    finally:
+        hung.close()
+    message = str(info.value)
+    assert "could not speak the cue 'Breathe and HANG the worker.'" in message
+    assert "attempt 1: no reply within 1.0 s" in message
+    assert "attempt 2: no reply within 1.0 s" in message
+    assert started(starts) <= 4
