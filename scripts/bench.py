@@ -192,19 +192,32 @@ from pathlib import Path
 from matcast.compiler import CompileOptions, compile_routine
 from matcast.routine.loader import load_routine
 from matcast.voice import get_engine
-os.environ["MATCAST_PIPER_JOBS"] = "1"  # one worker: the engine's own, single-process speed
+# One worker by default: the engine's own, single-process speed.
+os.environ["MATCAST_PIPER_JOBS"] = sys.argv[3] if len(sys.argv) > 3 else "1"
 engine = get_engine(sys.argv[2])
 voice, rate = engine.check(None, None)
 texts = list(dict.fromkeys(compile_routine(load_routine(Path(sys.argv[1])),
                                            CompileOptions(rate=rate)).speech_texts()))
 t0 = time.perf_counter()
-engine.render(["Warm up."], voice, rate)  # start the worker and load the model, untimed
+# Start the workers and load the model, untimed: one line per worker.
+engine.render([f"Warm up {n}." for n in range(int(os.environ["MATCAST_PIPER_JOBS"]))], voice, rate)
 started = time.perf_counter() - t0
+pool = getattr(engine, "_pool", None)
+pids = [s.worker.proc.pid for s in pool.sessions if s.worker] if pool else []
+def cpu():  # the speech workers' CPU seconds (Linux: from /proc), 0 without them
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+cpu0 = cpu() if Path("/proc/self/stat").exists() else 0.0
 t0 = time.perf_counter()
 clips = engine.render(texts, voice, rate)
 took = time.perf_counter() - t0
+used = cpu() - cpu0 if Path("/proc/self/stat").exists() else 0.0
 audio = sum(len(c) for c in clips.values()) / 44100
-print(json.dumps({"start": started, "synth": took, "audio": audio, "lines": len(clips)}))
+print(json.dumps({"start": started, "synth": took, "audio": audio, "lines": len(clips),
+                  "workers": len(pids), "worker_cpu": used}))
 engine.close()
 """
 
@@ -251,6 +264,12 @@ def engines(name: str) -> None:
         print(f"{engine:<8} {synth['synth']:>9.2f}s {synth['audio'] / 60:>6.1f}m "
               f"{cold['wall']:>10.2f}s {warm['wall']:>6.2f}s {target:>7.2f}s "
               f"{cold['wall'] / target:>12.2f}")
+    if any(engine == "piper" for engine, *_ in rows):
+        one = next(synth for engine, synth, *_ in rows if engine == "piper")
+        pool = child(SYNTH, routine, "piper", str(cores))
+        print(f"piper synthesis alone: 1 worker {one['synth']:.2f} s ({one['worker_cpu']:.1f} s "
+              f"CPU), {pool['workers']} workers {pool['synth']:.2f} s ({pool['worker_cpu']:.1f} s "
+              f"CPU): speed-up {one['synth'] / pool['synth']:.2f}x")
     print(f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end "
           f"(on {cores} cores: above {cores}, other processes take a share of them)")
 
