@@ -148,7 +148,7 @@ ROWS: list[tuple[str, list[str], int, tuple[str, ...]]] = [
                              "--cache-dir", "CACHE"], 2,
      ("no routine named 'post-run'", "routine library EMPTY has no routines", "hint:")),
     ("build-jobs-0", [*BUILD_ALL, "--jobs", "0"], 2,
-     ("--jobs must be a whole number of episodes from 1 to 64", "got 0")),
+     ("--jobs must be a whole number of processes from 1 to 64", "got 0")),
     ("build-jobs-negative", [*BUILD_ALL, "-j", "-3"], 2, ("--jobs", "from 1 to 64", "got -3")),
     ("build-cluster-scheme", [*BUILD_ALL, "--cluster", "http://host:8786"], 2,
      ("--cluster 'http://host:8786' is not a scheduler address", "tcp://10.0.0.5:8786")),

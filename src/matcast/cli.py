@@ -325,6 +325,11 @@ def build(
         raise UsageError("--cluster builds a library: use it with --all")
     if not routines:
         raise UsageError("name at least one routine (see: matcast list), or use --all")
+    if jobs is not None:
+        from matcast.voice.piper_pool import PIPER_JOBS_ENV
+
+        # Read by the Piper engine when the build makes it (never more workers than cores).
+        os.environ[PIPER_JOBS_ENV] = str(jobs)
     build_routines(routines, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
                     _options(minutes, style, level, pace, allow_long, cues, guidance), quiet,
                     library, bed, bed_level)

@@ -66,7 +66,7 @@ BED_LEVEL = Bound("--bed-level", bounds.BED_LEVEL_MIN, bounds.BED_LEVEL_MAX,
                   rule=f"a level in dB from {bounds.BED_LEVEL_MIN:g} to "
                        f"{bounds.BED_LEVEL_MAX:g} (default: 0, the bed's usual level)")
 JOBS = Bound("--jobs", 1, bounds.JOBS_MAX, whole=True,
-             rule=f"a whole number of episodes from 1 to {bounds.JOBS_MAX} "
+             rule=f"a whole number of processes from 1 to {bounds.JOBS_MAX} "
                   "(default: the number of cores)")
 
 

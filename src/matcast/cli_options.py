@@ -104,8 +104,9 @@ BedLevelOpt = Annotated[float | None, typer.Option(
          f"{bounds.BED_LEVEL_MAX} (default: the routine's or library's, else 0).")]
 JobsOpt = Annotated[int | None, typer.Option(
     "--jobs", "-j", parser=checks.JOBS, metavar="N",
-    help=f"With --all: episodes built at once, 1 to {bounds.JOBS_MAX} (default: the "
-         "number of cores).")]
+    help=f"Processes at once, 1 to {bounds.JOBS_MAX} (default: the number of cores). With "
+         "--all: episodes built at once, each given an equal share of the cores for Piper's "
+         "speech workers; otherwise: Piper's speech workers (at most one per core).")]
 
 ClusterOpt = Annotated[str | None, typer.Option(
     "--cluster", parser=checks.cluster, metavar="URL",

@@ -439,7 +439,8 @@ runpy.run_path(WORKER, run_name="__main__")
 """
     )
     counter = tmp_path / "starts"
-    with PiperEngine([sys.executable, str(script), str(counter)]) as eng:
+    # One worker: the start count is the point (a pool would start one per core besides).
+    with PiperEngine([sys.executable, str(script), str(counter)], jobs=1) as eng:
         clips = eng.render(["Rest.", "Breathe."], VOICE, 160)
         assert counter.read_text() == "2"
         assert all(first_loud(clip) <= 10 * MS for clip in clips.values())

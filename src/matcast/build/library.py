@@ -36,6 +36,10 @@ def _init_worker(library: str, out_dir: str, build_options: dict[str, Any],
     from matcast.build.session import Builder, BuildOptions
 
     _die_with_parent()
+    # This episode's share of the cores for Piper's workers (see voice/piper_pool.py).
+    from matcast.voice.piper_pool import PIPER_JOBS_ENV
+
+    os.environ[PIPER_JOBS_ENV] = str(build_options.pop("piper_jobs", 1))
 
     _worker["allow_long"] = bool(build_options.pop("allow_long", False))
     _worker["cues"] = build_options.pop("cues", None)
@@ -174,6 +178,11 @@ def run(plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
     context = multiprocessing.get_context("spawn")
     messages = context.Queue() if shown else None
     workers = max(1, min(jobs, len(plan_.todo)))
+    # Episodes at once times Piper workers per episode stays within the cores: a library build
+    # starts at most max(cores, jobs) Piper processes.
+    from matcast.voice.piper_pool import episode_share
+
+    build_options = {**build_options, "piper_jobs": episode_share(workers)}
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                              initargs=(str(library), str(out_dir), build_options,
                                        messages)) as pool:

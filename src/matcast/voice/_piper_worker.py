@@ -63,9 +63,8 @@ class _Speaker:
 
     def __init__(self) -> None:
         # Imported here, after the stdout take-over, not at module level.
-        from piper import PiperVoice, SynthesisConfig
+        from piper import SynthesisConfig
 
-        self._load = PiperVoice.load
         self._config = SynthesisConfig
         self._voice: Any = None
         self._loaded: tuple[str, str] | None = None
@@ -76,7 +75,7 @@ class _Speaker:
         if self._loaded != (model, config):
             # Drop the old model first: two 60 MB sessions at once would double the memory.
             self._voice, self._loaded = None, None
-            self._voice = self._load(model, config_path=config)
+            self._voice = _load(model, config)
             self._loaded = (model, config)
         settings = self._config(
             length_scale=float(request["length_scale"]),
@@ -97,6 +96,30 @@ class _Speaker:
         if frames == 0:
             raise ValueError("Piper produced no audio (the text has nothing it can pronounce)")
         return rate
+
+
+def _load(model: str, config: str) -> Any:
+    """The voice, with onnxruntime on one thread (PiperVoice.load would use one per core).
+
+    One thread, because the parent runs one worker per core (several threads per worker would
+    fight for the same cores and spin, which on a busy machine made synthesis twice as slow), and
+    because the thread count changes the samples: onnxruntime splits its sums by thread, so
+    with the default (one thread per core) the same line came out with other bits on machines
+    with other core counts. With one thread, and the noise pinned to 0, every worker on every
+    machine gives the same samples for the same line.
+    """
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
+    with open(config, encoding="utf-8") as f:
+        settings = json.load(f)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(model, sess_options=options,
+                                           providers=["CPUExecutionProvider"])
+    return PiperVoice(config=PiperConfig.from_dict(settings), session=session)
 
 
 def _optional_float(value: Any) -> float | None:

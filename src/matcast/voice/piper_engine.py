@@ -29,10 +29,10 @@ from matcast.voice.calibration import native_setting
 from matcast.voice.engine import (
     VoiceInfo,
     check_rate,
-    read_speech_wav,
     resolve_voice,
     speakable_text,
 )
+from matcast.voice.piper_pool import PiperPool, piper_jobs
 from matcast.voice.versions import PIPER_DEFAULT_VOICE as DEFAULT_VOICE
 from matcast.voice.versions import (
     PIPER_DETERMINISTIC_ENV,
@@ -42,7 +42,7 @@ from matcast.voice.versions import (
     piper_version,
     piper_voice_files,
 )
-from matcast.voice.worker_process import WorkerSession, short_cue
+from matcast.voice.worker_process import short_cue
 
 WORKER_CMD_ENV = "MATCAST_PIPER_WORKER_CMD"
 """Environment variable replacing the Piper worker command line (split like a shell would), for
@@ -197,6 +197,7 @@ class PiperEngine:
         noise_scale: float | None = None,
         noise_w_scale: float | None = None,
         deterministic: bool | None = None,
+        jobs: int | None = None,
     ) -> None:
         """``worker_cmd`` replaces the worker command line (default: the environment variable
         :data:`WORKER_CMD_ENV`, else :func:`default_worker_cmd`). An utterance of ``n``
@@ -211,6 +212,9 @@ class PiperEngine:
         setting, which is what Piper uses by default (0.667 and 0.8 for most voices). Lower is
         flatter and more even. ``deterministic`` (default: :data:`DETERMINISTIC_ENV` set to 1)
         pins both to 0, whatever they say, so the same text always gives the same samples.
+
+        ``jobs`` is how many worker processes may speak at once (default: :func:`piper_jobs`,
+        the cores; see :mod:`matcast.voice.piper_pool`).
 
         Raises :class:`VoiceError` with an install hint when piper-tts is not installed.
         """
@@ -238,9 +242,13 @@ class PiperEngine:
         self._voice_infos: list[VoiceInfo] | None = None
         self._current = DEFAULT_VOICE
         self._identities: dict[tuple[Path, int, int], str] = {}
-        self._loaded: tuple[Path, Path] | None = None
-        self._session = WorkerSession(self.name, self._argv, startup_timeout,
-                                      on_discard=self._forget_model)
+        try:
+            size = piper_jobs(jobs)
+        except ValueError as exc:
+            raise VoiceError(str(exc)) from None
+        self._pool = PiperPool(self._argv, size, startup_timeout=startup_timeout,
+                               timeout=timeout, timeout_per_char=timeout_per_char,
+                               load_timeout=load_timeout)
 
     def __enter__(self) -> PiperEngine:
         return self
@@ -299,13 +307,16 @@ class PiperEngine:
     ) -> dict[str, np.ndarray]:
         """:meth:`render` at Piper's own ``length_scale``, uncalibrated (for the calibration)."""
         target = self._locate(voice)
-        return self._session.speak_all(
-            texts,
-            lambda tmp, index, text: self._render_one(tmp, index, text, target, length_scale),
-            on_done)
+        return self._pool.render(
+            texts, lambda text, path: self._request(text, path, target, length_scale), on_done)
+
+    @property
+    def workers_started(self) -> int:
+        """Worker processes this engine has started (restarts included)."""
+        return self._pool.started
 
     def close(self) -> None:
-        self._session.close()
+        self._pool.close()
 
     # --- voices ----------------------------------------------------------------------------------
 
@@ -369,30 +380,13 @@ class PiperEngine:
 
     # --- the worker ------------------------------------------------------------------------------
 
-    def _render_one(
-        self, tmp: Path, index: int, text: str, voice: _Voice, length_scale: float
-    ) -> np.ndarray:
+    def _request(
+        self, text: str, path: Path, voice: _Voice, length_scale: float
+    ) -> dict[str, object]:
+        """The worker request speaking ``text`` into a WAV at ``path``."""
         spoken = piper_text(text)
         if not spoken:
             raise EngineError(f"the cue {short_cue(text)!r} has no words to speak")
-
-        def request(path: Path) -> dict[str, object]:
-            return {"text": spoken, "model": str(voice.model), "config": str(voice.config),
-                    "length_scale": length_scale, "noise_scale": self._noise_scale,
-                    "noise_w_scale": self._noise_w_scale, "path": str(path)}
-
-        def timeout() -> float:
-            wait = self._timeout + self._timeout_per_char * len(spoken)
-            # A worker that has not loaded this model yet needs time to load it first.
-            return wait + (self._load_timeout if self._loaded != (voice.model, voice.config)
-                           else 0.0)
-
-        def read(path: Path) -> np.ndarray:
-            self._loaded = (voice.model, voice.config)
-            return read_speech_wav(path)
-
-        return self._session.speak(text, tmp, index, request, timeout, read)
-
-    def _forget_model(self) -> None:
-        # A new worker starts without a model loaded.
-        self._loaded = None
+        return {"text": spoken, "model": str(voice.model), "config": str(voice.config),
+                "length_scale": length_scale, "noise_scale": self._noise_scale,
+                "noise_w_scale": self._noise_w_scale, "path": str(path)}
