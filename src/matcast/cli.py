@@ -30,7 +30,6 @@ from matcast.cli_options import (
     FormatOpt,
     GuidanceOpt,
     JobsOpt,
-    LangOpt,
     LevelOpt,
     LibraryOpt,
     MinutesOpt,
@@ -42,9 +41,8 @@ from matcast.cli_options import (
     SchemaKindArg,
     StyleOpt,
     VoiceOpt,
-    VoicesEngineOpt,
 )
-from matcast.cli_say import say
+from matcast.cli_say import say, voices
 from matcast.errors import LengthError, MatcastError, RoutineError, UsageError
 from matcast.routine.enums import CueSounds, Guidance, Level, Pace, Style
 from matcast.routine.paths import (
@@ -337,34 +335,7 @@ def build(
 
 app.command("compose")(compose_command)
 app.command()(say)
-
-
-@app.command()
-def voices(
-    engine: VoicesEngineOpt = None,
-    lang: LangOpt = None,
-) -> None:
-    """List the voices of a speech engine: id, name, languages."""
-    from matcast.voice.registry import get_engine
-
-    speech = get_engine(engine)
-    engine = speech.name
-    try:
-        found = speech.voices()
-        default = speech.default_voice()
-    finally:
-        speech.close()
-    if lang:
-        wanted = lang.strip().casefold().replace("_", "-")
-        found = [v for v in found if any(code.casefold().replace("_", "-").startswith(wanted)
-                                         for code in v.languages)]
-        if not found:
-            raise UsageError(f"--lang {lang}: no {engine} voice speaks a language starting "
-                             f"with {lang!r}\n    hint: run `matcast voices --engine {engine}` "
-                             "to see every voice and its languages")
-    for v in found:
-        mark = " (default)" if v.id == default else ""
-        typer.echo(f"{v.id:<24} {v.name:<32} {', '.join(v.languages)}{mark}")
+app.command()(voices)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""``matcast say``: hear one line (or see how eSpeak NG reads it) before building a session."""
+"""The voice commands: ``matcast say`` (hear one line, or see how eSpeak NG reads it, before
+building a session) and ``matcast voices`` (the voices of a speech engine)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import typer
 
 from matcast import bounds
 from matcast import cli_checks as checks
-from matcast.cli_options import LibraryOpt, VoiceOpt
+from matcast.cli_options import LangOpt, LibraryOpt, VoiceOpt, VoicesEngineOpt
+from matcast.errors import UsageError
 
 SayOutOpt = Annotated[Path, typer.Option(
     "--out", "-o", parser=checks.path("-o"), metavar="FILE", show_default=False,
@@ -54,3 +56,30 @@ def say(
         return
     typer.echo(f"{out}: {said.seconds:.1f} s, {said.engine} {said.voice} at {said.rate} wpm: "
                f"{said.spoken}")
+
+
+def voices(
+    engine: VoicesEngineOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """List the voices of a speech engine: id, name, languages."""
+    from matcast.voice.registry import get_engine
+
+    speech = get_engine(engine)
+    engine = speech.name
+    try:
+        found = speech.voices()
+        default = speech.default_voice()
+    finally:
+        speech.close()
+    if lang:
+        wanted = lang.strip().casefold().replace("_", "-")
+        found = [v for v in found if any(code.casefold().replace("_", "-").startswith(wanted)
+                                         for code in v.languages)]
+        if not found:
+            raise UsageError(f"--lang {lang}: no {engine} voice speaks a language starting "
+                             f"with {lang!r}\n    hint: run `matcast voices --engine {engine}` "
+                             "to see every voice and its languages")
+    for v in found:
+        mark = " (default)" if v.id == default else ""
+        typer.echo(f"{v.id:<24} {v.name:<32} {', '.join(v.languages)}{mark}")
