@@ -217,7 +217,7 @@ ROWS: list[tuple[str, list[str], int, tuple[str, ...]]] = [
     ("compose-engine", [*COMPOSE, "--engine", "festival"], 2,
      ("--engine must be piper or pyttsx3",)),
     ("compose-voice", [*COMPOSE, "--voice", ""], 2, ("--voice must name a voice",)),
-    ("compose-rate", [*COMPOSE, "--rate", "1000"], 2, ("--rate", "80 to 400", "got 1000")),
+    ("compose-rate", [*COMPOSE, "--rate", "1000"], 2, ("--rate", "95 to 220", "got 1000")),
     ("compose-cache-dir", [*COMPOSE, "--cache-dir", ""], 2, ("--cache-dir must name a path",)),
     ("compose-quiet", [*COMPOSE, "--quiet=yes"], 2, ("--quiet", "does not take a value")),
     ("compose-library", ["compose", "--library", "LIB/nowhere"], 2,
@@ -335,8 +335,8 @@ def test_the_console_script_gives_the_same_error(tmp_path: Path) -> None:
                             cwd=tmp_path, env={**os.environ, "MATCAST_LIBRARY":
                                                str(ROOT / "routines")})
     assert result.returncode == 2
-    assert result.stderr == ("error: --rate must be a whole number of words per minute from 80 "
-                             "to 400 (default: 160); got 1000\n")
+    assert result.stderr == ("error: --rate must be a whole number of words per minute from 95 "
+                             "to 220 (default: 135); got 1000\n")
     assert list(tmp_path.iterdir()) == []
 
 
