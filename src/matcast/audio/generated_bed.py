@@ -2,10 +2,9 @@
 
 Generated beds are filtered noise shaped by envelopes that change over seconds. The envelopes and
 raindrops are drawn first at a 100 Hz control rate, for the whole length, from their own random
-streams; the audio is then made in independent blocks (in parallel), each block's filters running
-in on the noise just before it, so a bed is seamless and costs memory proportional to its length.
-Its level is set before any audio exists: its loudness follows from the filters' K-weighted power
-and the envelopes, so an hour of audio is never measured.
+streams; the audio is then made in independent blocks, each block's filters running in on the
+noise just before it, so a bed is seamless and a build holds only the block it mixes. Its level is
+set before any audio exists, from the filters' K-weighted power and the envelopes.
 """
 
 from __future__ import annotations
@@ -33,8 +32,7 @@ _BLOCK_HOPS = 4800
 small enough that temporaries stay a few MB."""
 
 _MAX_WORKERS = 4
-"""Threads rendering a generated bed's blocks at once: a laptop's cores, no more (the rest of the
-build may be busy too)."""
+"""Threads rendering a whole generated bed's blocks at once: a laptop's cores, no more."""
 
 _WHITE_VAR = (2 * 32768**2 + 1) / 6
 """Variance of uniform int16 noise, the raw material (four samples per 64-bit draw, ~10x faster
@@ -46,33 +44,19 @@ _SALT = {BedKind.rain: 1, BedKind.ocean: 2}
 
 def generate_bed(kind: BedKind, samples: int, sample_rate: int = SAMPLE_RATE,
                  seed: int = 0) -> np.ndarray:
-    """``samples`` of float32 mono bed at :data:`BED_LUFS`, the same every time for a seed.
-
-    Up to its gain (a fraction of a dB), a bed is the start of any longer bed of the same kind,
-    seed and rate.
-    """
-    if samples < 0:
-        raise ValueError(f"samples must be >= 0, got {samples}")
-    design = _design(BedKind(kind), sample_rate)
+    """``samples`` of float32 mono bed at :data:`BED_LUFS`, the same every time for a seed (up
+    to its gain, the start of any longer bed of that kind, seed and rate). A build reads its bed
+    a block at a time from a :class:`BedPlan` instead."""
+    plan = BedPlan(kind, samples, sample_rate, seed)
     out = np.empty(samples, dtype=np.float32)
-    if samples == 0:
-        return out
-    block = design.hop * _BLOCK_HOPS
-    hops = -(-samples // block) * _BLOCK_HOPS
-    noise_seed, *control_seeds = np.random.SeedSequence([seed, _SALT[design.kind]]).spawn(8)
-    controls = _controls(design, hops,
-                         [np.random.Generator(np.random.PCG64(s)) for s in control_seeds])
-    lufs = _expected_lufs(design, controls, samples, sample_rate)
-    gain = np.float32(10 ** ((BED_LUFS - lufs) / 20))
-    scaled = _Controls([(e * gain).astype(np.float32) for e in controls.envs],
-                       controls.drop_pos, controls.drop_var, controls.drop_amp * gain)
+    block = plan.block
 
     def render(start: int) -> None:
-        _render_block(design, noise_seed, scaled, start, out[start:start + block])
+        out[start:start + block] = plan.render(start)[:samples - start]
 
     starts = range(0, samples, block)
     workers = min(_MAX_WORKERS, os.cpu_count() or 1, len(starts))
-    if workers == 1:
+    if workers <= 1:
         for start in starts:
             render(start)
     else:
@@ -80,6 +64,35 @@ def generate_bed(kind: BedKind, samples: int, sample_rate: int = SAMPLE_RATE,
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(render, starts))
     return out
+
+
+class BedPlan:
+    """A generated bed but its audio (filters, controls, gain: a few MB for an hour); its audio
+    is made one independent :attr:`block` at a time (:meth:`render`), in any order."""
+
+    def __init__(self, kind: BedKind, samples: int, sample_rate: int = SAMPLE_RATE,
+                 seed: int = 0) -> None:
+        if samples < 0:
+            raise ValueError(f"samples must be >= 0, got {samples}")
+        self.samples = samples
+        self.design = design = _design(BedKind(kind), sample_rate)
+        self.block = design.hop * _BLOCK_HOPS
+        hops = max(1, -(-samples // self.block)) * _BLOCK_HOPS
+        self.noise_seed, *control_seeds = np.random.SeedSequence(
+            [seed, _SALT[design.kind]]).spawn(8)
+        controls = _controls(design, hops,
+                             [np.random.Generator(np.random.PCG64(s)) for s in control_seeds])
+        lufs = _expected_lufs(design, controls, samples, sample_rate) if samples else 0.0
+        gain = np.float32(10 ** ((BED_LUFS - lufs) / 20))
+        self.controls = _Controls([(e * gain).astype(np.float32) for e in controls.envs],
+                                  controls.drop_pos, controls.drop_var,
+                                  controls.drop_amp * gain)
+
+    def render(self, start: int) -> np.ndarray:
+        """The block of the bed from sample ``start`` (a multiple of :attr:`block`)."""
+        out = np.empty(self.block, dtype=np.float32)
+        _render_block(self.design, self.noise_seed, self.controls, start, out)
+        return out
 
 
 def _render_block(design: _Design, noise_seed: np.random.SeedSequence, controls: _Controls,
@@ -214,9 +227,9 @@ def _analog_sos(zeros: np.ndarray, poles: np.ndarray, sample_rate: int) -> np.nd
 
 
 def _k_weighting(sample_rate: int) -> np.ndarray:
-    from matcast.audio.loudness import _KWeighting
+    from matcast.audio.kweighting import KWeighting
 
-    return np.asarray(_KWeighting(sample_rate, 1).sos, dtype=np.float64)
+    return np.asarray(KWeighting(sample_rate, 1).sos, dtype=np.float64)
 
 
 _DROP_VARIANTS = 12

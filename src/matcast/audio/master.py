@@ -115,9 +115,9 @@ def energy_profile(x: np.ndarray) -> np.ndarray:
     """K-weighted (BS.1770) energy of float mono ``x`` summed over :data:`BIN`-sample bins."""
     from scipy import signal
 
-    from matcast.audio.loudness import _KWeighting
+    from matcast.audio.kweighting import KWeighting
 
-    kw = _KWeighting(SAMPLE_RATE, 1)
+    kw = KWeighting(SAMPLE_RATE, 1)
     filtered = signal.sosfilt(kw.sos.astype(np.float32), x.astype(np.float32))
     power = filtered.astype(np.float64) ** 2
     return np.add.reduceat(power, np.arange(0, max(1, x.size), BIN)) if x.size else np.zeros(1)
