@@ -45,22 +45,34 @@ class VoiceTrack:
         self.samples = script.duration
         self._events = [e for e in script.events if e.kind is not EventKind.silence]
         self._starts = np.array([e.start for e in self._events], dtype=np.int64)
-        self._clips: list[np.ndarray] = []
-        bells: dict[ChimeKind, np.ndarray] = {}
+        self._speech = speech
+        self._bells: dict[ChimeKind, np.ndarray] = {}
+        self._sizes: list[int] = []
+        length = getattr(speech, "length", None)
         for event in self._events:
             if event.kind is EventKind.chime:
                 assert event.chime is not None
-                if event.chime not in bells:
+                if event.chime not in self._bells:
                     given = chimes.get(event.chime) if chimes else None
-                    bells[event.chime] = _int16(given if given is not None
-                                                else chime(event.chime))
-                self._clips.append(bells[event.chime])
+                    self._bells[event.chime] = _int16(given if given is not None
+                                                      else chime(event.chime))
+                self._sizes.append(self._bells[event.chime].size)
                 continue
-            clip = speech[event.text or ""]
-            if len(clip) != event.length:
-                raise ValueError(f"clip of {len(clip)} samples for a {event.length}-sample "
+            self._sizes.append(0)
+            text = event.text or ""
+            size = length(text) if length is not None else len(speech[text])
+            self._sizes[-1] = size
+            if size != event.length:
+                raise ValueError(f"clip of {size} samples for a {event.length}-sample "
                                  f"event: {event.text!r}")
-            self._clips.append(_int16(clip))
+
+    def _clip(self, index: int) -> np.ndarray:
+        event = self._events[index]
+        if event.kind is EventKind.chime:
+            assert event.chime is not None
+            return self._bells[event.chime]
+        # Read when needed (the clips may come from the utterance cache).
+        return _int16(self._speech[event.text or ""])
 
     def read(self, start: int, stop: int) -> np.ndarray:
         """Samples ``start`` to ``stop`` (int16; zeros past the session's end)."""
@@ -70,10 +82,9 @@ class VoiceTrack:
             at = int(self._starts[index])
             if at >= stop:
                 break
-            clip = self._clips[index]
-            lo, hi = max(at, start), min(at + clip.size, stop)
+            lo, hi = max(at, start), min(at + self._sizes[index], stop)
             if lo < hi:
-                out[lo - start:hi - start] = clip[lo - at:hi - at]
+                out[lo - start:hi - start] = self._clip(index)[lo - at:hi - at]
         return out
 
     def blocks(self, size: int = BLOCK) -> Iterator[np.ndarray]:

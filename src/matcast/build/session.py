@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +36,8 @@ from matcast.publish import Episode, Writer, default_writers
 from matcast.routine.loader import LoadedRoutine, image_mime
 from matcast.routine.model import VoiceChoice
 from matcast.voice import SpeechEngine, SynthStats, UtteranceCache, default_cache_dir, get_engine
+from matcast.voice.clips import joined as clips_joined
+from matcast.voice.clips import lengths as clip_lengths
 from matcast.voice.synth import synthesize
 
 ALBUM = "matcast sessions"
@@ -214,11 +217,13 @@ class Builder:
         return hold_levels(episode.pcm, tmp, rewrite)[1]
 
     def _speak(self, loaded: LoadedRoutine, options: CompileOptions, engine: SpeechEngine,
-               voice: str, rate: int) -> tuple[CueScript, dict[str, np.ndarray], SynthStats]:
+               voice: str, rate: int
+               ) -> tuple[CueScript, Mapping[str, np.ndarray], SynthStats]:
         """Compile, speak the lines, re-time with the real lengths; repeat while re-timing brings
-        in lines not yet spoken (a longer hold can fit one more breath cue)."""
+        in lines not yet spoken (a longer hold can fit one more breath cue). The clips stay in
+        the utterance cache, read when the session is mixed."""
         script = compile_routine(loaded, options)
-        clips: dict[str, np.ndarray] = {}
+        clips: Mapping[str, np.ndarray] = {}
         rendered = cached = 0
         for _ in range(5):
             missing = [t for t in script.speech_texts() if t not in clips]
@@ -228,10 +233,10 @@ class Builder:
             new, stats = synthesize(missing, engine, voice, rate, self.cache,
                                     lambda done, _total: self.progress.update(done),
                                     finish=level_clip, finish_id=LEVEL_ID)
-            clips.update(new)
+            clips = clips_joined(clips, new)
             rendered += stats.rendered
             cached += stats.cached
-            script = compile_routine(loaded, options, {t: len(c) for t, c in clips.items()})
+            script = compile_routine(loaded, options, clip_lengths(clips))
         return script, clips, SynthStats(rendered, cached)
 
     def _tags(self, loaded: LoadedRoutine, script: CueScript, track: int | None,
