@@ -1,10 +1,9 @@
 """Generated beds: soft rain and waves on a shore, any length, at the beds' common loudness.
 
-Generated beds are filtered noise shaped by envelopes that change over seconds. The envelopes and
-raindrops are drawn first at a 100 Hz control rate, for the whole length, from their own random
-streams; the audio is then made in independent blocks, each block's filters running in on the
-noise just before it, so a bed is seamless and a build holds only the block it mixes. Its level is
-set before any audio exists, from the filters' K-weighted power and the envelopes.
+Filtered noise shaped by envelopes drawn first at a 100 Hz control rate, for the whole length;
+the audio is made in independent blocks (each block's filters run in on the noise before it), so
+a build holds only the block it mixes. Its level is set from the filters' K-weighted power and
+the envelopes, before any audio exists.
 """
 
 from __future__ import annotations
@@ -24,22 +23,19 @@ from matcast.audio.gating import _STEP_S, gated_lufs
 from matcast.cues import SAMPLE_RATE
 
 _CONTROL_RATE = 100
-"""Envelope points per second, interpolated linearly to the audio rate (10 ms between points is
-far faster than anything the envelopes do, so the interpolation is inaudible)."""
+"""Envelope points per second, interpolated linearly to the audio rate (inaudibly: 10 ms is far
+faster than anything the envelopes do)."""
 
 _BLOCK_HOPS = 4800
-"""Control intervals per audio block (48 s): large enough that per-block overhead is nothing,
-small enough that temporaries stay a few MB."""
+"""Control intervals per audio block (48 s): large enough that per-block overhead is nothing."""
+_RENDER_HOPS = 480  # control intervals filtered at a time in a block (4.8 s; 4n samples)
 
-_MAX_WORKERS = 4
-"""Threads rendering a whole generated bed's blocks at once: a laptop's cores, no more."""
-
+_MAX_WORKERS = 4  # threads rendering a whole generated bed's blocks at once
 _WHITE_VAR = (2 * 32768**2 + 1) / 6
-"""Variance of uniform int16 noise, the raw material (four samples per 64-bit draw, ~10x faster
-than Gaussian draws; the filters make it Gaussian enough)."""
+"""Variance of uniform int16 noise, the raw material (four samples per 64-bit draw)."""
 
 _SALT = {BedKind.rain: 1, BedKind.ocean: 2}
-"""Mixed into the seed so that rain and ocean with the same seed share no random numbers."""
+"""Mixed into the seed: rain and ocean with the same seed share no random numbers."""
 
 
 def generate_bed(kind: BedKind, samples: int, sample_rate: int = SAMPLE_RATE,
@@ -99,34 +95,38 @@ def _render_block(design: _Design, noise_seed: np.random.SeedSequence, controls:
                   start: int, out: np.ndarray) -> None:
     """Render the bed from sample ``start`` into ``out`` (one block, or the bed's short end).
 
-    Blocks do not depend on each other, so they can render in any order: the noise generator
-    jumps straight to the block's place in the stream, and the filters run in on the
-    :func:`_warmup` samples of noise before it. Their memory is a few milliseconds, so that
-    leaves them in the state the previous block ended in (to 1e-13): no seam. They run in
-    float64 because with poles this close to 1, float32 arithmetic leaves a rounding-noise floor
-    only 90 dB down that differs from run to run, so two blocks would not quite meet.
+    Blocks do not depend on each other: the noise generator jumps straight to the block's place
+    in the stream, and the filters run in on the :func:`_warmup` samples of noise before it,
+    which leaves them in the state the previous block ended in (to 1e-13): no seam. They run in
+    float64: with poles this close to 1, float32 leaves a rounding-noise floor only 90 dB down
+    that differs from run to run, so two blocks would not quite meet.
     """
     hop = design.hop
-    block = hop * _BLOCK_HOPS
-    warm = _warmup(hop * _CONTROL_RATE)
     noise = np.random.PCG64(noise_seed)
     # Noise sample i is raw draw (warm + i) / 4: the first block has run-in noise too.
     noise.advance(start // 4)
-    white = _raw_int16(noise, warm + block).astype(np.float64)
+    white = _raw_int16(noise, _warmup(hop * _CONTROL_RATE)).astype(np.float64)
+    states = [signal.sosfilt(sos, white, zi=np.zeros((sos.shape[0], 2)))[1]
+              for sos in design.bands]
     first = start // hop
     frac = (np.arange(hop, dtype=np.float32) / np.float32(hop))[None, :]
-    ramp = np.empty((_BLOCK_HOPS, hop), dtype=np.float32)
     mixed = np.empty((_BLOCK_HOPS, hop), dtype=np.float32)
-    for i, (sos, env_all) in enumerate(zip(design.bands, controls.envs, strict=True)):
-        band = signal.sosfilt(sos, white)[warm:].reshape(-1, hop)
-        env = env_all[first:first + _BLOCK_HOPS + 1]
-        np.multiply((env[1:] - env[:-1])[:, None], frac, out=ramp)
-        ramp += env[:-1, None]
-        if i == 0:
-            np.multiply(band, ramp, out=mixed, casting="same_kind")
-        else:
-            band *= ramp
-            np.add(mixed, band, out=mixed, casting="same_kind")
+    # A few seconds at a time, the filters' state carried on (as if filtered at once).
+    for row in range(0, _BLOCK_HOPS, _RENDER_HOPS):
+        rows = min(_RENDER_HOPS, _BLOCK_HOPS - row)
+        white = _raw_int16(noise, rows * hop).astype(np.float64)
+        part, ramp = mixed[row:row + rows], np.empty((rows, hop), np.float32)
+        for i, (sos, env_all) in enumerate(zip(design.bands, controls.envs, strict=True)):
+            band, states[i] = signal.sosfilt(sos, white, zi=states[i])
+            band = band.reshape(-1, hop)
+            env = env_all[first + row:first + row + rows + 1]
+            np.multiply((env[1:] - env[:-1])[:, None], frac, out=ramp)
+            ramp += env[:-1, None]
+            if i == 0:
+                np.multiply(band, ramp, out=part, casting="same_kind")
+            else:
+                band *= ramp
+                np.add(part, band, out=part, casting="same_kind")
     flat = mixed.reshape(-1)
     _add_drops(flat, start, controls.drop_pos, controls.drop_var, controls.drop_amp,
                design.drops)
