@@ -2,6 +2,7 @@
 
     python scripts/bench.py [session|library|engines|all] [ROUTINE]
     python scripts/bench.py voices [ROUTINE] [LINES]
+    python scripts/bench.py memory
     python scripts/bench.py noop [OUT]
     python scripts/bench.py bed
     python scripts/bench.py compose [N]
@@ -30,6 +31,10 @@ slowest time against its 100 ms target, by length, with the time of one compile 
 cluster [N]: N short variant sessions built with --jobs 2 and on a LocalCluster of two workers,
 cold and warm: the cluster path's overhead and the cache hits its workers share (see
 scripts/bench_cluster.py).
+memory: peak RSS of warm post-run builds of two lengths (25 and 80 minutes: post-run reaches 25
+only in flow style and 80 only in hold style), without a bed and with rain, each build in its own
+process: the build process's peak (ru_maxrss) and its largest child's (ffmpeg), against the
+targets 80-min <= 1.2 x 25-min and under 200 MB.
 
 engines: the Piper engine's real-time factor on this machine (needs the neural extra), and the
 post-run build time with each engine, cold and warm.
@@ -90,6 +95,53 @@ engine.render(texts, voice, rate)
 print(json.dumps({"espeak": time.perf_counter() - t0, "lines": len(texts)}))
 engine.close()
 """
+
+
+MEMORY = r"""
+import json, resource, sys
+from pathlib import Path
+from matcast.build.session import Builder, BuildOptions
+from matcast.compiler import CompileOptions
+from matcast.routine.enums import Style
+from matcast.routine.loader import load_routine
+_, routine, out, cache, minutes, style, bed = sys.argv
+loaded = load_routine(Path(routine))
+options = BuildOptions(out_dir=Path(out), cache_dir=Path(cache), bed=bed)
+with Builder(options) as builder:
+    result = builder.build(loaded, CompileOptions(minutes=float(minutes), style=Style(style)))
+print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "child_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                  "audio_s": result.duration_seconds,
+                  "lufs": result.loudness.integrated_lufs,
+                  "dbtp": result.loudness.true_peak_dbtp}))
+"""
+
+MEMORY_RUNS = ((25.0, "flow"), (80.0, "hold"))
+"""(minutes, style) of the short and the long post-run build."""
+MEMORY_LIMIT_MB = 200.0
+MEMORY_RATIO = 1.2
+
+
+def memory() -> None:
+    routine = str(ROOT / "routines" / "post-run.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "cache"
+        for bed in ("none", "rain"):
+            peaks = []
+            for minutes, style in MEMORY_RUNS:
+                args = (routine, str(Path(tmp) / "out"), str(cache), str(minutes), style, bed)
+                child(MEMORY, *args)  # fills the cache: the measured build is warm
+                run = child(MEMORY, *args)
+                peaks.append(run["rss_mb"])
+                print(f"bed {bed:<5} {minutes:>4.0f} min {style:<5} "
+                      f"({run['audio_s'] / 60:.1f} min of audio)  build peak "
+                      f"{run['rss_mb']:.0f} MB, ffmpeg peak {run['child_mb']:.0f} MB  "
+                      f"({run['lufs']:.2f} LUFS, {run['dbtp']:.2f} dBTP)")
+            ratio = peaks[1] / peaks[0]
+            ok = ratio <= MEMORY_RATIO and max(peaks) < MEMORY_LIMIT_MB
+            print(f"bed {bed:<5} 80/25 min peak ratio {ratio:.2f} (target <= {MEMORY_RATIO}), "
+                  f"largest {max(peaks):.0f} MB (target < {MEMORY_LIMIT_MB:.0f}): "
+                  f"{'met' if ok else 'NOT met'}")
 
 
 def child(code: str, *args: str) -> dict[str, float]:
@@ -455,6 +507,9 @@ def main() -> None:
         import bench_cluster
 
         bench_cluster.main(int(sys.argv[2]) if len(sys.argv) > 2 else 20)
+        return
+    if what == "memory":
+        memory()
         return
     if what in ("session", "all"):
         session(sys.argv[2] if len(sys.argv) > 2 else "post-run")

@@ -21,6 +21,7 @@ from scipy import signal
 from matcast.audio import encoded
 from matcast.audio.ffmpeg import encode_mp3, ffmpeg_exe
 from matcast.audio.loudness import integrated_loudness
+from matcast.audio.stream import ArrayPcm, PcmSource
 from matcast.bounds import BED_LEVEL_MAX, BED_LEVEL_MIN
 from matcast.build.session import Builder, BuildOptions
 from matcast.routine.loader import load_routine
@@ -107,10 +108,10 @@ def test_a_file_off_the_loudness_target_is_brought_back(tmp_path: Path) -> None:
     encode_mp3(pcm, 44_100, path)
     assert ebur128(path)[0] < -16.6
 
-    def rewrite(samples: np.ndarray) -> None:
-        encode_mp3(samples, 44_100, path)
+    def rewrite(samples: PcmSource) -> None:
+        encode_mp3(samples.blocks(), 44_100, path)
 
-    _, report = encoded.hold_levels(pcm, path, rewrite)
+    _, report = encoded.hold_levels(ArrayPcm(pcm), path, rewrite)
     lufs, peak = ebur128(path)
     assert abs(lufs + 16) <= encoded.LUFS_TOLERANCE + 0.05 and peak <= -1.0
     assert abs(report.integrated_lufs - lufs) <= 0.1

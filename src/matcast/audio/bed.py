@@ -76,60 +76,79 @@ class BedKind(StrEnum):
 
 def load_bed(path: Path, samples: int, sample_rate: int = SAMPLE_RATE,
              crossfade_s: float = 2.0) -> np.ndarray:
-    """A user's audio file as ``samples`` of float32 mono at :data:`BED_LUFS`, looped as needed.
-
-    The file plays from its start; each time it runs out, its last ``crossfade_s`` is crossfaded
-    (equal power) into its first, so loops join without a click or a gap. Raises
-    :class:`~matcast.errors.UsageError` for a missing, undecodable, silent or too-short file
-    (it must last at least two crossfades), and lets :class:`~matcast.errors.ToolError` through
-    when ffmpeg itself is missing.
-    """
+    """A user's audio file as ``samples`` of float32 mono at :data:`BED_LUFS`, looped as needed
+    (:class:`BedLoop` read whole; see there)."""
     if samples < 0:
         raise ValueError(f"samples must be >= 0, got {samples}")
-    if not crossfade_s >= 0:
-        raise UsageError(f"the background sound crossfade must be 0 s or more, got {crossfade_s}")
-    path = Path(path)
-    what = f"background sound {path}"
-    if not path.is_file():
-        raise UsageError(f"{what}: no such file")
-    try:
-        pcm = decode_pcm(path, sample_rate, 1)
-    except ToolError as exc:
-        if exc.code is None:  # ffmpeg is missing or would not start: not the file's fault
-            raise
-        said = [line for line in exc.stderr.strip().splitlines() if line.strip()]
-        reason = f" ({said[-1].strip()})" if said else ""
-        raise UsageError(f"{what}: ffmpeg cannot read it as audio{reason}") from exc
-    sound = (pcm > _SILENT) | (pcm < -_SILENT)
-    if not sound.any():
-        raise UsageError(f"{what}: the file is silent")
-    first, last = int(sound.argmax()), pcm.size - int(sound[::-1].argmax())
-    clip = np.multiply(pcm[first:last], np.float32(1 / 32768), dtype=np.float32)
-    fade = round(crossfade_s * sample_rate)
-    if clip.size < 2 * fade:
-        raise UsageError(
-            f"{what}: {clip.size / sample_rate:.1f} s of sound is too short to loop; it must "
-            f"last at least {2 * crossfade_s:g} s (twice the {crossfade_s:g} s crossfade)"
-        )
-    # One loop: the clip less its tail, whose first `fade` samples hold the tail fading out over
-    # the head fading in. Repeated, each loop runs on from the sample the previous one ended on.
-    period = clip.size - fade
-    loop = clip[:period].copy()
-    t = (np.arange(fade, dtype=np.float64) + 0.5) * (np.pi / 2 / max(fade, 1))
-    loop[:fade] = clip[period:] * np.cos(t) + clip[:fade] * np.sin(t)
+    return BedLoop(path, sample_rate, crossfade_s).read(0, samples)
 
-    from matcast.audio.loudness import integrated_loudness
 
-    lufs = integrated_loudness(loop, sample_rate)
-    if not math.isfinite(lufs):
-        raise UsageError(f"{what}: the file is too quiet to use")
-    gain = np.float32(10 ** ((BED_LUFS - lufs) / 20))
-    loop *= gain
-    out = np.resize(loop, samples)
-    # The first time through, the file plays from its true start, not from the crossfade.
-    head = min(fade, samples)
-    np.multiply(clip[:head], gain, out=out[:head])
-    return out
+class BedLoop:
+    """A user's audio file at :data:`BED_LUFS`, looped for ever, read a stretch at a time.
+
+    The file plays from its start; each time it runs out, its last ``crossfade_s`` is crossfaded
+    (equal power) into its first, so loops join without a click or a gap. Holds one loop of the
+    file, whatever the session's length. Raises :class:`~matcast.errors.UsageError` for a
+    missing, undecodable, silent or too-short file (it must last at least two crossfades), and
+    lets :class:`~matcast.errors.ToolError` through when ffmpeg itself is missing.
+    """
+
+    def __init__(self, path: Path, sample_rate: int = SAMPLE_RATE,
+                 crossfade_s: float = 2.0) -> None:
+        if not crossfade_s >= 0:
+            raise UsageError(
+                f"the background sound crossfade must be 0 s or more, got {crossfade_s}")
+        path = Path(path)
+        what = f"background sound {path}"
+        if not path.is_file():
+            raise UsageError(f"{what}: no such file")
+        try:
+            pcm = decode_pcm(path, sample_rate, 1)
+        except ToolError as exc:
+            if exc.code is None:  # ffmpeg is missing or would not start: not the file's fault
+                raise
+            said = [line for line in exc.stderr.strip().splitlines() if line.strip()]
+            reason = f" ({said[-1].strip()})" if said else ""
+            raise UsageError(f"{what}: ffmpeg cannot read it as audio{reason}") from exc
+        sound = (pcm > _SILENT) | (pcm < -_SILENT)
+        if not sound.any():
+            raise UsageError(f"{what}: the file is silent")
+        first, last = int(sound.argmax()), pcm.size - int(sound[::-1].argmax())
+        clip = np.multiply(pcm[first:last], np.float32(1 / 32768), dtype=np.float32)
+        del pcm
+        fade = round(crossfade_s * sample_rate)
+        if clip.size < 2 * fade:
+            raise UsageError(
+                f"{what}: {clip.size / sample_rate:.1f} s of sound is too short to loop; it "
+                f"must last at least {2 * crossfade_s:g} s (twice the {crossfade_s:g} s "
+                f"crossfade)"
+            )
+        # One loop: the clip less its tail, whose first `fade` samples hold the tail fading out
+        # over the head fading in. Repeated, each loop runs on from the sample the previous one
+        # ended on.
+        period = clip.size - fade
+        loop = clip[:period].copy()
+        t = (np.arange(fade, dtype=np.float64) + 0.5) * (np.pi / 2 / max(fade, 1))
+        loop[:fade] = clip[period:] * np.cos(t) + clip[:fade] * np.sin(t)
+
+        from matcast.audio.loudness import integrated_loudness
+
+        lufs = integrated_loudness(loop, sample_rate)
+        if not math.isfinite(lufs):
+            raise UsageError(f"{what}: the file is too quiet to use")
+        gain = np.float32(10 ** ((BED_LUFS - lufs) / 20))
+        loop *= gain
+        self._loop = loop
+        # The first time through, the file plays from its true start, not from the crossfade.
+        self._head = np.multiply(clip[:fade], gain, dtype=np.float32)
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``start`` to ``stop`` of the looped bed."""
+        out = self._loop[np.arange(start, stop) % self._loop.size]
+        head = self._head.size
+        if start < head:
+            out[:min(head, stop) - start] = self._head[start:min(head, stop)]
+        return out
 
 
 # --- ducking and mixing --------------------------------------------------------------------------
@@ -139,6 +158,12 @@ def ducking_gain(script: CueScript, sample_rate: int = SAMPLE_RATE,
                  duck_db: float = DEFAULT_DUCK_DB, attack_s: float = 0.25,
                  release_s: float = 0.8, lead_s: float = 0.15,
                  fade_s: float = DEFAULT_FADE_S) -> np.ndarray:
+    """The bed's float32 gain over the whole of ``script`` (:class:`Ducking`, read whole)."""
+    ducking = Ducking(script, sample_rate, duck_db, attack_s, release_s, lead_s, fade_s)
+    return ducking.window(0, ducking.samples)
+
+
+class Ducking:
     """The bed's float32 gain over ``script``: 1 in silence, ``10**(duck_db/20)`` under speech.
 
     Before each line the gain falls over ``attack_s`` and is fully down ``lead_s`` before the
@@ -148,47 +173,69 @@ def ducking_gain(script: CueScript, sample_rate: int = SAMPLE_RATE,
     fades in over the first ``fade_s`` and out over the last (``fade_s=0``: no fades).
 
     Times in the script are at :data:`~matcast.cues.SAMPLE_RATE`; the envelope is at
-    ``sample_rate`` (``script.duration`` samples long at the default).
+    ``sample_rate`` (:attr:`samples` long). :meth:`window` gives any stretch of it: a build never
+    holds the gain of the whole session.
     """
-    if min(attack_s, release_s, lead_s, fade_s) < 0:
-        raise ValueError("attack, release, lead and fade must not be negative")
 
-    def at(seconds: float) -> int:
-        return round(seconds * sample_rate)
+    def __init__(self, script: CueScript, sample_rate: int = SAMPLE_RATE,
+                 duck_db: float = DEFAULT_DUCK_DB, attack_s: float = 0.25,
+                 release_s: float = 0.8, lead_s: float = 0.15,
+                 fade_s: float = DEFAULT_FADE_S) -> None:
+        if min(attack_s, release_s, lead_s, fade_s) < 0:
+            raise ValueError("attack, release, lead and fade must not be negative")
 
-    def rescale(positions: np.ndarray) -> np.ndarray:
-        if sample_rate == SAMPLE_RATE:
-            return positions
-        return np.round(positions * (sample_rate / SAMPLE_RATE)).astype(np.int64)
+        def at(seconds: float) -> int:
+            return round(seconds * sample_rate)
 
-    n = int(rescale(np.array([script.duration]))[0])
-    gain = np.ones(n, dtype=np.float32)
-    spans = np.array([(e.start, e.end) for e in script.events if e.kind is EventKind.speech],
-                     dtype=np.int64).reshape(-1, 2)
-    attack, release = at(attack_s), at(release_s)
-    if spans.size:
-        down = rescale(spans[:, 0]) - at(lead_s)
-        up = rescale(spans[:, 1])
-        # Where the bed would be back up between two lines for less than _MIN_OPEN_S, the two
-        # lines share one dip.
-        opens = (down[1:] - attack) - (up[:-1] + release) >= at(_MIN_OPEN_S)
-        breaks = np.flatnonzero(opens) + 1
-        firsts = np.concatenate([[0], breaks])
-        lasts = np.concatenate([breaks - 1, [up.size - 1]])
-        duck = 10 ** (duck_db / 20)
-        fall = (10 ** (duck_db * _cos_ramp(attack) / 20)).astype(np.float32)
-        rise = (10 ** (duck_db * _cos_ramp(release)[::-1] / 20)).astype(np.float32)
-        # One step per group of lines (hundreds in a session), each a few slice writes.
-        for lo, hi in zip(down[firsts].tolist(), up[lasts].tolist(), strict=True):
-            _put(gain, lo - attack, fall)
-            gain[max(lo, 0):max(min(hi, n), 0)] = duck
-            _put(gain, hi, rise)
-    edge = min(at(fade_s), n // 2)
-    if edge:
-        ramp = _cos_ramp(edge).astype(np.float32)
-        gain[:edge] *= ramp
-        gain[n - edge:] *= ramp[::-1]
-    return gain
+        def rescale(positions: np.ndarray) -> np.ndarray:
+            if sample_rate == SAMPLE_RATE:
+                return positions
+            return np.round(positions * (sample_rate / SAMPLE_RATE)).astype(np.int64)
+
+        self.samples = n = int(rescale(np.array([script.duration]))[0])
+        spans = np.array([(e.start, e.end) for e in script.events
+                          if e.kind is EventKind.speech], dtype=np.int64).reshape(-1, 2)
+        self._attack, release = at(attack_s), at(release_s)
+        self._lows = self._highs = np.empty(0, dtype=np.int64)
+        if spans.size:
+            down = rescale(spans[:, 0]) - at(lead_s)
+            up = rescale(spans[:, 1])
+            # Where the bed would be back up between two lines for less than _MIN_OPEN_S, the
+            # two lines share one dip.
+            opens = (down[1:] - self._attack) - (up[:-1] + release) >= at(_MIN_OPEN_S)
+            breaks = np.flatnonzero(opens) + 1
+            self._lows = down[np.concatenate([[0], breaks])]
+            self._highs = up[np.concatenate([breaks - 1, [up.size - 1]])]
+        self._duck = 10 ** (duck_db / 20)
+        self._fall = (10 ** (duck_db * _cos_ramp(self._attack) / 20)).astype(np.float32)
+        self._rise = (10 ** (duck_db * _cos_ramp(release)[::-1] / 20)).astype(np.float32)
+        self._ends = self._highs + release  # ascending: where each group's dip is over
+        edge = min(at(fade_s), n // 2)
+        self._fade = _cos_ramp(edge).astype(np.float32)
+
+    def window(self, start: int, stop: int) -> np.ndarray:
+        """The gain over samples ``start`` to ``stop`` (within the session)."""
+        n = self.samples
+        gain = np.ones(stop - start, dtype=np.float32)
+        # One step per group of lines that reaches into the window, each a few slice writes.
+        first = int(np.searchsorted(self._ends, start, side="right"))
+        for lo, hi in zip(self._lows[first:].tolist(), self._highs[first:].tolist(),
+                          strict=True):
+            if lo - self._attack >= stop:
+                break
+            _put(gain, lo - self._attack - start, self._fall)
+            a, b = max(lo, 0, start), min(max(min(hi, n), 0), stop)
+            if a < b:
+                gain[a - start:b - start] = self._duck
+            _put(gain, hi - start, self._rise)
+        edge = self._fade.size
+        if edge:
+            if start < edge:
+                gain[:min(edge, stop) - start] *= self._fade[start:min(edge, stop)]
+            if stop > n - edge:
+                lo = max(start, n - edge)
+                gain[lo - start:] *= self._fade[::-1][lo - (n - edge):stop - (n - edge)]
+        return gain
 
 
 def mix_bed(voice: np.ndarray, bed: np.ndarray, gain: np.ndarray, level_db: float

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import logging
 import math
 import os
@@ -17,6 +18,7 @@ import shlex
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -90,23 +92,26 @@ def mp3_level_change_db(bitrate: str = "96k", channels: int = 1) -> float:
 
 
 def encode_mp3(
-    pcm: np.ndarray,
+    pcm: np.ndarray | Iterable[np.ndarray],
     sample_rate: int,
     out_path: Path,
     bitrate: str = "96k",
     channels: int = 1,
 ) -> None:
-    """Encode mono int16 ``pcm`` to a 44.1 kHz CBR MP3 at exactly ``out_path``.
+    """Encode mono int16 PCM to a 44.1 kHz CBR MP3 at exactly ``out_path``.
 
-    ``channels=2`` writes the mono signal to both channels. The file gets a Xing/LAME header (so
-    players know its exact length and trim the encoder delay) and no tags: :mod:`.tags` writes
-    those. Overwrites ``out_path``; the caller owns temp naming and the final rename.
+    ``pcm`` is one array or an iterable of consecutive blocks (a session is streamed block by
+    block into ffmpeg's stdin, never held whole). ``channels=2`` writes the mono signal to both
+    channels. The file gets a Xing/LAME header (so players know its exact length and trim the
+    encoder delay) and no tags: :mod:`.tags` writes those. Overwrites ``out_path``; the caller
+    owns temp naming and the final rename. If the blocks raise, ffmpeg is stopped and the error
+    goes on; if ffmpeg stops early (killed, or failing), :class:`ToolError` says so.
     """
-    if pcm.ndim != 1 or pcm.dtype != np.int16:
-        raise ValueError(f"encode_mp3 wants 1-D int16 PCM, got {pcm.ndim}-D {pcm.dtype}")
     if channels not in (1, 2):
         raise ValueError(f"channels must be 1 or 2, got {channels}")
-    if pcm.size == 0:
+    blocks = iter([pcm] if isinstance(pcm, np.ndarray) else pcm)
+    first = next((b for b in map(_checked_block, blocks) if b.size), None)
+    if first is None:
         # ffmpeg would "succeed" with a file no player (not even ffmpeg) can open.
         raise ValueError("encode_mp3 got no samples")
     argv = [
@@ -117,10 +122,22 @@ def encode_mp3(
         "-write_xing", "1", "-id3v2_version", "0", "-write_id3v1", "0",
         "-f", "mp3", f"file:{out_path}",
     ]
-    data = memoryview(np.ascontiguousarray(pcm, dtype="<i2")).cast("B")
-    code, stderr = _run_feeding(argv, data)
+    data = (memoryview(np.ascontiguousarray(b, dtype="<i2")).cast("B")
+            for b in itertools.chain([first], map(_checked_block, blocks)))
+    code, stderr, fed = _run_feeding(argv, data)
     if code != 0:
         raise _failure(argv, code, stderr, f"encoding {out_path}", writing=True)
+    if not fed:
+        raise ToolError(argv, code, stderr,
+                        message=f"ffmpeg stopped reading the session before its end while "
+                                f"encoding {out_path}\n  command: {shlex.join(argv)}\n"
+                                f"  ffmpeg said")
+
+
+def _checked_block(pcm: np.ndarray) -> np.ndarray:
+    if pcm.ndim != 1 or pcm.dtype != np.int16:
+        raise ValueError(f"encode_mp3 wants 1-D int16 PCM, got {pcm.ndim}-D {pcm.dtype}")
+    return pcm
 
 
 def decode_pcm(path: Path, sample_rate: int = SAMPLE_RATE, channels: int = 1) -> np.ndarray:
@@ -135,6 +152,19 @@ def decode_float(path: Path, sample_rate: int = SAMPLE_RATE, channels: int = 1) 
 
 
 def _decode(path: Path, sample_rate: int, channels: int, sample: str) -> np.ndarray:
+    dtype = np.int16 if sample == "s16" else np.float32
+    parts = list(decode_blocks(path, sample_rate, channels, sample))
+    samples = np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
+    return samples if channels == 1 else samples.reshape(-1, channels)
+
+
+def decode_blocks(path: Path, sample_rate: int = SAMPLE_RATE, channels: int = 1,
+                  sample: str = "f32") -> Iterator[np.ndarray]:
+    """Decode ``path`` as it plays: consecutive blocks of interleaved samples (``"s16"``: int16,
+    ``"f32"``: float32 unclipped), each about a second, so a long file is never held whole.
+
+    Raises :class:`ToolError` (after the blocks read so far) if ffmpeg fails.
+    """
     argv = [
         ffmpeg_exe(), "-hide_banner", "-nostats", "-nostdin", "-loglevel", "error",
         "-i", f"file:{path}", "-vn",
@@ -143,22 +173,41 @@ def _decode(path: Path, sample_rate: int, channels: int, sample: str) -> np.ndar
     ]
     log.debug("running %s", shlex.join(argv))
     try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
     except OSError as exc:
         raise ToolError(argv, None, "", message=f"could not start ffmpeg: {exc}") from None
-    stderr = done.stderr.decode("utf-8", "replace")
-    if done.returncode != 0:
-        raise _failure(argv, done.returncode, stderr, f"decoding {path}", writing=False)
+    assert proc.stdout is not None and proc.stderr is not None
+    captured: list[bytes] = []
+    drain = threading.Thread(target=_drain, args=(proc.stderr, captured), daemon=True)
+    drain.start()
     dtype = np.dtype("<i2" if sample == "s16" else "<f4")
     frame = dtype.itemsize * channels
-    usable = len(done.stdout) // frame * frame
-    samples = np.frombuffer(done.stdout, dtype=dtype, count=usable // dtype.itemsize)
-    samples = samples.astype(np.int16 if sample == "s16" else np.float32)
-    return samples if channels == 1 else samples.reshape(-1, channels)
+    rest = b""
+    finished = False
+    try:
+        while chunk := proc.stdout.read(_CHUNK_BYTES):
+            chunk = rest + chunk
+            usable = len(chunk) // frame * frame
+            rest = chunk[usable:]
+            if usable:
+                yield np.frombuffer(chunk, dtype=dtype, count=usable // dtype.itemsize).astype(
+                    np.int16 if sample == "s16" else np.float32)
+        finished = True
+    finally:
+        proc.stdout.close()
+        if not finished:  # the reader stopped early: ffmpeg is not needed any more
+            proc.kill()
+        code = proc.wait()
+        drain.join()
+    if code != 0:
+        raise _failure(argv, code, b"".join(captured).decode("utf-8", "replace"),
+                       f"decoding {path}", writing=False)
 
 
-def _run_feeding(argv: list[str], data: memoryview) -> tuple[int, str]:
-    """Run ``argv`` with ``data`` on its stdin; return (exit code, stderr).
+def _run_feeding(argv: list[str], data: Iterable[memoryview]) -> tuple[int, str, bool]:
+    """Run ``argv`` with ``data`` on its stdin; return (exit code, stderr, whether all of
+    ``data`` was fed).
 
     stderr is drained on a thread: ffmpeg blocks if that pipe fills while we block writing stdin.
     A broken pipe means ffmpeg gave up early; its exit code and stderr say why.
@@ -174,15 +223,19 @@ def _run_feeding(argv: list[str], data: memoryview) -> tuple[int, str]:
     captured: list[bytes] = []
     drain = threading.Thread(target=_drain, args=(proc.stderr, captured), daemon=True)
     drain.start()
+    fed = False
     try:
-        for start in range(0, len(data), _CHUNK_BYTES):
-            proc.stdin.write(data[start:start + _CHUNK_BYTES])
+        for block in data:
+            for start in range(0, len(block), _CHUNK_BYTES):
+                proc.stdin.write(block[start:start + _CHUNK_BYTES])
         proc.stdin.close()
+        fed = True
     except (BrokenPipeError, ConnectionResetError):
         pass
     except BaseException:
         proc.kill()
         proc.wait()
+        drain.join()
         raise
     finally:
         # A second close after a broken pipe would raise again while flushing nothing.
@@ -190,7 +243,7 @@ def _run_feeding(argv: list[str], data: memoryview) -> tuple[int, str]:
             proc.stdin.close()
     code = proc.wait()
     drain.join()
-    return code, b"".join(captured).decode("utf-8", "replace")
+    return code, b"".join(captured).decode("utf-8", "replace"), fed
 
 
 def _drain(stream: IO[bytes], into: list[bytes]) -> None:

@@ -1,11 +1,9 @@
 """Generated beds: soft rain and waves on a shore, any length, at the beds' common loudness.
 
-Generated beds are filtered noise shaped by envelopes that change over seconds. The envelopes and
-raindrops are drawn first at a 100 Hz control rate, for the whole length, from their own random
-streams; the audio is then made in independent blocks (in parallel), each block's filters running
-in on the noise just before it, so a bed is seamless and costs memory proportional to its length.
-Its level is set before any audio exists: its loudness follows from the filters' K-weighted power
-and the envelopes, so an hour of audio is never measured.
+Filtered noise shaped by envelopes drawn first at a 100 Hz control rate, for the whole length;
+the audio is made in independent blocks (each block's filters run in on the noise before it), so
+a build holds only the block it mixes. Its level is set from the filters' K-weighted power and
+the envelopes, before any audio exists.
 """
 
 from __future__ import annotations
@@ -25,54 +23,36 @@ from matcast.audio.gating import _STEP_S, gated_lufs
 from matcast.cues import SAMPLE_RATE
 
 _CONTROL_RATE = 100
-"""Envelope points per second, interpolated linearly to the audio rate (10 ms between points is
-far faster than anything the envelopes do, so the interpolation is inaudible)."""
+"""Envelope points per second, interpolated linearly to the audio rate (inaudibly: 10 ms is far
+faster than anything the envelopes do)."""
 
 _BLOCK_HOPS = 4800
-"""Control intervals per audio block (48 s): large enough that per-block overhead is nothing,
-small enough that temporaries stay a few MB."""
+"""Control intervals per audio block (48 s): large enough that per-block overhead is nothing."""
+_RENDER_HOPS = 480  # control intervals filtered at a time in a block (4.8 s; 4n samples)
 
-_MAX_WORKERS = 4
-"""Threads rendering a generated bed's blocks at once: a laptop's cores, no more (the rest of the
-build may be busy too)."""
-
+_MAX_WORKERS = 4  # threads rendering a whole generated bed's blocks at once
 _WHITE_VAR = (2 * 32768**2 + 1) / 6
-"""Variance of uniform int16 noise, the raw material (four samples per 64-bit draw, ~10x faster
-than Gaussian draws; the filters make it Gaussian enough)."""
+"""Variance of uniform int16 noise, the raw material (four samples per 64-bit draw)."""
 
 _SALT = {BedKind.rain: 1, BedKind.ocean: 2}
-"""Mixed into the seed so that rain and ocean with the same seed share no random numbers."""
+"""Mixed into the seed: rain and ocean with the same seed share no random numbers."""
 
 
 def generate_bed(kind: BedKind, samples: int, sample_rate: int = SAMPLE_RATE,
                  seed: int = 0) -> np.ndarray:
-    """``samples`` of float32 mono bed at :data:`BED_LUFS`, the same every time for a seed.
-
-    Up to its gain (a fraction of a dB), a bed is the start of any longer bed of the same kind,
-    seed and rate.
-    """
-    if samples < 0:
-        raise ValueError(f"samples must be >= 0, got {samples}")
-    design = _design(BedKind(kind), sample_rate)
+    """``samples`` of float32 mono bed at :data:`BED_LUFS`, the same every time for a seed (up
+    to its gain, the start of any longer bed of that kind, seed and rate). A build reads its bed
+    a block at a time from a :class:`BedPlan` instead."""
+    plan = BedPlan(kind, samples, sample_rate, seed)
     out = np.empty(samples, dtype=np.float32)
-    if samples == 0:
-        return out
-    block = design.hop * _BLOCK_HOPS
-    hops = -(-samples // block) * _BLOCK_HOPS
-    noise_seed, *control_seeds = np.random.SeedSequence([seed, _SALT[design.kind]]).spawn(8)
-    controls = _controls(design, hops,
-                         [np.random.Generator(np.random.PCG64(s)) for s in control_seeds])
-    lufs = _expected_lufs(design, controls, samples, sample_rate)
-    gain = np.float32(10 ** ((BED_LUFS - lufs) / 20))
-    scaled = _Controls([(e * gain).astype(np.float32) for e in controls.envs],
-                       controls.drop_pos, controls.drop_var, controls.drop_amp * gain)
+    block = plan.block
 
     def render(start: int) -> None:
-        _render_block(design, noise_seed, scaled, start, out[start:start + block])
+        out[start:start + block] = plan.render(start)[:samples - start]
 
     starts = range(0, samples, block)
     workers = min(_MAX_WORKERS, os.cpu_count() or 1, len(starts))
-    if workers == 1:
+    if workers <= 1:
         for start in starts:
             render(start)
     else:
@@ -82,38 +62,71 @@ def generate_bed(kind: BedKind, samples: int, sample_rate: int = SAMPLE_RATE,
     return out
 
 
+class BedPlan:
+    """A generated bed but its audio (filters, controls, gain: a few MB for an hour); its audio
+    is made one independent :attr:`block` at a time (:meth:`render`), in any order."""
+
+    def __init__(self, kind: BedKind, samples: int, sample_rate: int = SAMPLE_RATE,
+                 seed: int = 0) -> None:
+        if samples < 0:
+            raise ValueError(f"samples must be >= 0, got {samples}")
+        self.samples = samples
+        self.design = design = _design(BedKind(kind), sample_rate)
+        self.block = design.hop * _BLOCK_HOPS
+        hops = max(1, -(-samples // self.block)) * _BLOCK_HOPS
+        self.noise_seed, *control_seeds = np.random.SeedSequence(
+            [seed, _SALT[design.kind]]).spawn(8)
+        controls = _controls(design, hops,
+                             [np.random.Generator(np.random.PCG64(s)) for s in control_seeds])
+        lufs = _expected_lufs(design, controls, samples, sample_rate) if samples else 0.0
+        gain = np.float32(10 ** ((BED_LUFS - lufs) / 20))
+        self.controls = _Controls([(e * gain).astype(np.float32) for e in controls.envs],
+                                  controls.drop_pos, controls.drop_var,
+                                  controls.drop_amp * gain)
+
+    def render(self, start: int) -> np.ndarray:
+        """The block of the bed from sample ``start`` (a multiple of :attr:`block`)."""
+        out = np.empty(self.block, dtype=np.float32)
+        _render_block(self.design, self.noise_seed, self.controls, start, out)
+        return out
+
+
 def _render_block(design: _Design, noise_seed: np.random.SeedSequence, controls: _Controls,
                   start: int, out: np.ndarray) -> None:
     """Render the bed from sample ``start`` into ``out`` (one block, or the bed's short end).
 
-    Blocks do not depend on each other, so they can render in any order: the noise generator
-    jumps straight to the block's place in the stream, and the filters run in on the
-    :func:`_warmup` samples of noise before it. Their memory is a few milliseconds, so that
-    leaves them in the state the previous block ended in (to 1e-13): no seam. They run in
-    float64 because with poles this close to 1, float32 arithmetic leaves a rounding-noise floor
-    only 90 dB down that differs from run to run, so two blocks would not quite meet.
+    Blocks do not depend on each other: the noise generator jumps straight to the block's place
+    in the stream, and the filters run in on the :func:`_warmup` samples of noise before it,
+    which leaves them in the state the previous block ended in (to 1e-13): no seam. They run in
+    float64: with poles this close to 1, float32 leaves a rounding-noise floor only 90 dB down
+    that differs from run to run, so two blocks would not quite meet.
     """
     hop = design.hop
-    block = hop * _BLOCK_HOPS
-    warm = _warmup(hop * _CONTROL_RATE)
     noise = np.random.PCG64(noise_seed)
     # Noise sample i is raw draw (warm + i) / 4: the first block has run-in noise too.
     noise.advance(start // 4)
-    white = _raw_int16(noise, warm + block).astype(np.float64)
+    white = _raw_int16(noise, _warmup(hop * _CONTROL_RATE)).astype(np.float64)
+    states = [signal.sosfilt(sos, white, zi=np.zeros((sos.shape[0], 2)))[1]
+              for sos in design.bands]
     first = start // hop
     frac = (np.arange(hop, dtype=np.float32) / np.float32(hop))[None, :]
-    ramp = np.empty((_BLOCK_HOPS, hop), dtype=np.float32)
     mixed = np.empty((_BLOCK_HOPS, hop), dtype=np.float32)
-    for i, (sos, env_all) in enumerate(zip(design.bands, controls.envs, strict=True)):
-        band = signal.sosfilt(sos, white)[warm:].reshape(-1, hop)
-        env = env_all[first:first + _BLOCK_HOPS + 1]
-        np.multiply((env[1:] - env[:-1])[:, None], frac, out=ramp)
-        ramp += env[:-1, None]
-        if i == 0:
-            np.multiply(band, ramp, out=mixed, casting="same_kind")
-        else:
-            band *= ramp
-            np.add(mixed, band, out=mixed, casting="same_kind")
+    # A few seconds at a time, the filters' state carried on (as if filtered at once).
+    for row in range(0, _BLOCK_HOPS, _RENDER_HOPS):
+        rows = min(_RENDER_HOPS, _BLOCK_HOPS - row)
+        white = _raw_int16(noise, rows * hop).astype(np.float64)
+        part, ramp = mixed[row:row + rows], np.empty((rows, hop), np.float32)
+        for i, (sos, env_all) in enumerate(zip(design.bands, controls.envs, strict=True)):
+            band, states[i] = signal.sosfilt(sos, white, zi=states[i])
+            band = band.reshape(-1, hop)
+            env = env_all[first + row:first + row + rows + 1]
+            np.multiply((env[1:] - env[:-1])[:, None], frac, out=ramp)
+            ramp += env[:-1, None]
+            if i == 0:
+                np.multiply(band, ramp, out=part, casting="same_kind")
+            else:
+                band *= ramp
+                np.add(part, band, out=part, casting="same_kind")
     flat = mixed.reshape(-1)
     _add_drops(flat, start, controls.drop_pos, controls.drop_var, controls.drop_amp,
                design.drops)
@@ -214,9 +227,9 @@ def _analog_sos(zeros: np.ndarray, poles: np.ndarray, sample_rate: int) -> np.nd
 
 
 def _k_weighting(sample_rate: int) -> np.ndarray:
-    from matcast.audio.loudness import _KWeighting
+    from matcast.audio.kweighting import KWeighting
 
-    return np.asarray(_KWeighting(sample_rate, 1).sos, dtype=np.float64)
+    return np.asarray(KWeighting(sample_rate, 1).sos, dtype=np.float64)
 
 
 _DROP_VARIANTS = 12

@@ -19,16 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from pyloudnorm.iirfilter import IIRfilter
-from scipy import ndimage, signal
+from scipy import ndimage
 
 from matcast.audio.gating import _BLOCK_S, _STEP_S
 from matcast.audio.gating import gated_lufs as _gated_lufs
+from matcast.audio.kweighting import CHUNK_STEPS, Energies, KWeighting
 from matcast.audio.levels import LoudnessReport
-from matcast.audio.truepeak import as_2d, candidates, true_peak, true_peaks_at
-
-_CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)
-"""BS.1770 channel weights: L, R, C, then the surrounds; pyloudnorm allows five channels."""
+from matcast.audio.stream import ArraySignal, Signal, steps
+from matcast.audio.truepeak import SCREEN_CONTEXT, SCREEN_STEP, as_2d, step_peaks, true_peak
 
 _MARGIN_DB = 0.5
 """The limiter aims this far under the ceiling: resampling, the MP3 encoder and the gain ramps
@@ -51,8 +49,9 @@ _CANDIDATE_HEADROOM_DB = 1.0
 correction passes (which raise the gain by what limiting cost, usually a fraction of a dB) reuse
 the same peaks. More headroom multiplies the samples to oversample on dense material."""
 
-_CHUNK_STEPS = 240
-"""Streaming chunk size in 100 ms gating steps (~1 M samples at 44.1 kHz)."""
+_PREFETCH_DB = 2.0
+"""The first read of a signal finds the peaks a gain this much over the expected one could push
+over the ceiling: enough for the correction passes, so the signal is read through only once."""
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
     x = as_2d(samples)
     if x.shape[0] == 0:
         return -math.inf
-    kw = _KWeighting(sample_rate, x.shape[1])
+    kw = KWeighting(sample_rate, x.shape[1])
     if x.shape[0] >= round(_BLOCK_S * sample_rate):
         return _gated_lufs(kw.stream_energies(x), x.shape[0], sample_rate)
     energies, _ = kw.energies(np.asarray(x, dtype=np.float64), kw.initial_state())
@@ -94,26 +93,46 @@ def normalize(
 ) -> np.ndarray:
     """Float32 copy of ``samples`` at ``target_lufs`` (±0.5 LU) with true peak ≤ ``ceiling_dbtp``.
 
-    ``samples`` is float (n,) or (n, channels) in [-1, 1]. One gain sets the loudness, then a
-    look-ahead limiter (linked across channels) holds the 4x-oversampled peaks under the ceiling;
-    the gain is corrected and the limiter rerun until the loudness is back on target. Silence, and
-    input whose every gating block is below -70 LUFS, comes back unchanged (as float32).
+    ``samples`` is float (n,) or (n, channels) in [-1, 1]: :func:`plan_normalize` over the
+    array, rendered whole. Silence, and input whose every gating block is below -70 LUFS, comes
+    back unchanged (as float32).
     """
     if not np.issubdtype(np.asarray(samples).dtype, np.floating):
         raise TypeError(f"normalize wants float samples, got {np.asarray(samples).dtype}")
     x = as_2d(samples)
-    n = x.shape[0]
-    if n == 0:
+    if x.shape[0] == 0:
         return np.array(samples, dtype=np.float32)
-    kw = _KWeighting(sample_rate, x.shape[1])
-    base_energy = kw.stream_energies(x)
+    plan = plan_normalize(ArraySignal(x), sample_rate, target_lufs, ceiling_dbtp)
+    if plan is None:
+        return np.array(samples, dtype=np.float32)
+    out = np.empty(x.shape, dtype=np.float32)
+    at = 0
+    for block in plan.blocks():
+        out[at:at + block.shape[0]] = block
+        at += block.shape[0]
+    return out.reshape(np.shape(samples))
+
+
+def plan_normalize(signal: Signal, sample_rate: int, target_lufs: float = -16.0,
+                   ceiling_dbtp: float = -1.0, expect_gain_db: float = 0.0) -> Normalized | None:
+    """How to bring ``signal`` to ``target_lufs`` (±0.5 LU) with true peak ≤ ``ceiling_dbtp``;
+    None for silence (every gating block under -70 LUFS).
+
+    One gain sets the loudness, then a look-ahead limiter (linked across channels) holds the
+    4x-oversampled peaks under the ceiling; the gain is corrected and the limiter rerun until
+    the loudness is back on target. The signal is read once from start to end (its loudness,
+    and the peaks that a gain up to ``expect_gain_db`` plus a margin could push over), then only
+    around the peaks being limited; :meth:`Normalized.blocks` reads it once more.
+    """
+    n = signal.samples
+    kw = KWeighting(sample_rate, signal.channels)
+    limiter = _Limiter(signal, sample_rate, ceiling_dbtp - _MARGIN_DB)
+    base_energy = limiter.scan(expect_gain_db + _PREFETCH_DB, kw)
     base_lufs = _gated_lufs(base_energy, n, sample_rate)
     if math.isnan(base_lufs):
         raise ValueError("samples contain NaN or infinity")
     if base_lufs == -math.inf:
-        return np.array(samples, dtype=np.float32)
-
-    limiter = _Limiter(x, sample_rate, ceiling_dbtp - _MARGIN_DB)
+        return None
 
     def loudness_at(gain_db: float) -> float:
         # Re-gate even without limiting: the -70 LUFS gate is absolute, so a gain can let blocks
@@ -145,63 +164,38 @@ def normalize(
         gain_db, lufs = min(tried, key=lambda t: abs(target_lufs - t[1]))
         if abs(target_lufs - lufs) > 0.5:
             log.warning("loudness normalisation reached %.2f LUFS, not %.2f", lufs, target_lufs)
-
-    out = np.empty(x.shape, dtype=np.float32)
-    gain = np.float32(10 ** (gain_db / 20))
-    step = kw.seg * _CHUNK_STEPS
-    for start in range(0, n, step):
-        np.multiply(x[start:start + step], gain, out=out[start:start + step], casting="unsafe")
-    for span in limiter.spans(gain_db):
-        for start, env in limiter.envelope(span):
-            out[start:start + env.size] *= env[:, None]
-    return out.reshape(np.shape(samples))
+    return Normalized(limiter, gain_db, lufs)
 
 
-# --- K-weighting and gating -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Normalized:
+    """A signal's loudness gain and limiting, ready to render block by block."""
 
+    limiter: _Limiter
+    gain_db: float
+    lufs: float
+    """The loudness the rendered signal measures."""
 
-class _KWeighting:
-    """pyloudnorm's BS.1770 pre-filter as one second-order-sections filter, run chunk by chunk.
-
-    Energies are summed per 100 ms gating step ("segment"); a 400 ms block is four segments.
-    """
-
-    def __init__(self, sample_rate: int, channels: int) -> None:
-        if channels > len(_CHANNEL_WEIGHTS):
-            raise ValueError(f"BS.1770 loudness supports up to 5 channels, got {channels}")
-        # The same stages, parameters and order as pyloudnorm.Meter's "K-weighting" class.
-        stages = (
-            IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sample_rate, "high_shelf"),
-            IIRfilter(0.0, 0.5, 38.0, sample_rate, "high_pass"),
-        )
-        self.sos = np.array([np.concatenate([s.b, s.a]) for s in stages])
-        self.weights = np.array(_CHANNEL_WEIGHTS[:channels])
-        self.channels = channels
-        self.seg = round(_STEP_S * sample_rate)
-
-    def initial_state(self, dtype: type = np.float32) -> np.ndarray:
-        return np.zeros((self.sos.shape[0], 2, self.channels), dtype=dtype)
-
-    def energies(self, block: np.ndarray, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Weighted K-filtered energy per segment of ``block`` (which starts on a segment).
-
-        Filters in the block's precision (float32 is plenty for a loudness reading and twice as
-        fast) but sums each segment in float64.
-        """
-        sos = self.sos.astype(block.dtype, copy=False)
-        filtered, state = signal.sosfilt(sos, block, axis=0, zi=state.astype(block.dtype))
-        power = np.einsum("ij,ij,j->i", filtered, filtered, self.weights.astype(block.dtype))
-        starts = np.arange(0, power.size, self.seg)
-        return np.add.reduceat(power, starts, dtype=np.float64), state
-
-    def stream_energies(self, x: np.ndarray) -> np.ndarray:
-        state = self.initial_state()
-        parts = []
-        step = self.seg * _CHUNK_STEPS
-        for start in range(0, x.shape[0], step):
-            part, state = self.energies(x[start:start + step].astype(np.float32), state)
-            parts.append(part)
-        return np.concatenate(parts)
+    def blocks(self) -> Iterator[np.ndarray]:
+        """The normalised signal from its start: float32 (m, channels) blocks."""
+        signal, gain = self.limiter.signal, np.float32(10 ** (self.gain_db / 20))
+        size = self.limiter.piece
+        pieces = (piece for span in self.limiter.spans(self.gain_db)
+                  for piece in self.limiter.envelope(span))
+        pending = next(pieces, None)
+        for start in range(0, signal.samples, size):
+            stop = min(start + size, signal.samples)
+            out = np.empty((stop - start, signal.channels), dtype=np.float32)
+            np.multiply(signal.read(start, stop), gain, out=out, casting="unsafe")
+            while pending is not None and pending[0] < stop:
+                at, env = pending
+                lo, hi = max(at, start), min(at + env.size, stop)
+                if lo < hi:
+                    out[lo - start:hi - start] *= env[lo - at:hi - at, None]
+                if at + env.size > stop:
+                    break
+                pending = next(pieces, None)
+            yield out
 
 
 # --- True peak ---------------------------------------------------------------------------------
@@ -230,9 +224,9 @@ class _Limiter:
     gets through, and the gain is exactly 1 away from peaks.
     """
 
-    def __init__(self, x: np.ndarray, sample_rate: int, ceiling_dbtp: float) -> None:
-        self.x = x
-        self.n = x.shape[0]
+    def __init__(self, signal: Signal, sample_rate: int, ceiling_dbtp: float) -> None:
+        self.signal = signal
+        self.n = signal.samples
         self.ceiling = 10 ** (ceiling_dbtp / 20)
         self.lookahead = max(1, round(_LOOKAHEAD_S * sample_rate))
         self.decay = 1 / (_RELEASE_S * sample_rate)  # per sample, in ln(reduction)
@@ -240,21 +234,33 @@ class _Limiter:
         # Two segments (200 ms) of K-filter run-in before a span: its slowest pole (the 38 Hz
         # high-pass) has forgotten any earlier state to ~1e-9 by then.
         self.preroll = 2 * self.seg
-        self.piece = self.seg * _CHUNK_STEPS
+        self.piece = self.seg * CHUNK_STEPS
         self._cand_gain_db = -math.inf
         self._cand_idx = np.empty(0, dtype=np.int64)
         self._cand_peak = np.empty(0, dtype=np.float32)
 
     def _ensurecandidates(self, gain_db: float) -> None:
-        if gain_db <= self._cand_gain_db:
-            return
-        reach_db = gain_db + _CANDIDATE_HEADROOM_DB
+        if gain_db > self._cand_gain_db:
+            self.scan(gain_db + _CANDIDATE_HEADROOM_DB)
+
+    def scan(self, reach_db: float, kw: KWeighting | None = None) -> np.ndarray:
+        """Read the signal through once: find the true peaks a gain up to ``reach_db`` could
+        push over the ceiling, and return its K-weighted segment energies (given ``kw``)."""
         limit = self.ceiling / 10 ** (reach_db / 20)
-        idx = candidates(self.x, limit)
-        peaks = true_peaks_at(self.x, idx)
-        keep = peaks > limit
-        self._cand_idx, self._cand_peak = idx[keep], peaks[keep]
+        energies = Energies(kw) if kw is not None else None
+        where, peaks = [], []
+        chunks = (self.signal.read(a, min(a + self.piece, self.n))
+                  for a in range(0, self.n, self.piece))
+        for start, window, offset, count in steps(chunks, SCREEN_STEP, SCREEN_CONTEXT):
+            idx, found = step_peaks(window, offset, count, limit)
+            where.append(idx + start)
+            peaks.append(found)
+            if energies is not None:
+                energies.feed(window[offset:offset + count])
+        self._cand_idx = np.concatenate(where) if where else np.empty(0, dtype=np.int64)
+        self._cand_peak = np.concatenate(peaks) if peaks else np.empty(0, dtype=np.float32)
         self._cand_gain_db = reach_db
+        return energies.result() if energies is not None else np.empty(0)
 
     def spans(self, gain_db: float) -> list[_Span]:
         """The stretches where the envelope for ``gain_db`` is not 0 dB, merged and padded."""
@@ -306,15 +312,16 @@ class _Limiter:
             smooth = (total[upto] - total[np.maximum(upto - look, 0)]) / look
             yield start, np.power(10.0, smooth / -20).astype(np.float32)
 
-    def span_energies(self, kw: _KWeighting, span: _Span) -> np.ndarray:
+    def span_energies(self, kw: KWeighting, span: _Span) -> np.ndarray:
         """K-weighted segment energies of the limited (unit-gain) signal over ``span``."""
         state = kw.initial_state()
         run_in = max(0, span.start - self.preroll)
         if run_in < span.start:
-            _, state = kw.energies(self.x[run_in:span.start].astype(np.float32), state)
+            _, state = kw.energies(self.signal.read(run_in, span.start).astype(np.float32),
+                                   state)
         parts = []
         for start, env in self.envelope(span):
-            block = self.x[start:start + env.size] * env[:, None]
+            block = self.signal.read(start, start + env.size) * env[:, None]
             part, state = kw.energies(block, state)
             parts.append(part)
         return np.concatenate(parts)

@@ -21,7 +21,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,9 +115,9 @@ def energy_profile(x: np.ndarray) -> np.ndarray:
     """K-weighted (BS.1770) energy of float mono ``x`` summed over :data:`BIN`-sample bins."""
     from scipy import signal
 
-    from matcast.audio.loudness import _KWeighting
+    from matcast.audio.kweighting import KWeighting
 
-    kw = _KWeighting(SAMPLE_RATE, 1)
+    kw = KWeighting(SAMPLE_RATE, 1)
     filtered = signal.sosfilt(kw.sos.astype(np.float32), x.astype(np.float32))
     power = filtered.astype(np.float64) ** 2
     return np.add.reduceat(power, np.arange(0, max(1, x.size), BIN)) if x.size else np.zeros(1)
@@ -176,8 +176,9 @@ def _read_profile(path: Path, bins: int) -> np.ndarray | None:
 class Mastered:
     """Every distinct sound of a session, ready to join, and what the session measures."""
 
-    speech: dict[str, np.ndarray]
-    """Each spoken line, int16, with the session gain applied."""
+    speech: Mapping[str, np.ndarray]
+    """Each spoken line, int16, with the session gain applied (as it is read: a
+    :class:`Scaled` view of the clips, which may themselves be read from the cache)."""
     chimes: dict[ChimeKind, np.ndarray]
     """Each chime used, int16, with the session gain applied."""
     gain_db: float
@@ -186,48 +187,79 @@ class Mastered:
     """Integrated loudness of the session and a bound on its true peak."""
 
 
+class Scaled(Mapping[str, np.ndarray]):
+    """``clips`` with ``gain`` applied to each as it is read (nothing held), except the ones
+    in ``limited``, whose peaks that gain pushed over the ceiling (given as they are)."""
+
+    def __init__(self, clips: Mapping[str, np.ndarray], gain: np.float32,
+                 limited: Mapping[str, np.ndarray]) -> None:
+        self.clips, self.gain, self.limited = clips, gain, dict(limited)
+
+    def __getitem__(self, text: str) -> np.ndarray:
+        found = self.limited.get(text)
+        return found if found is not None else _scaled(self.clips[text], self.gain)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.clips)
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    def length(self, text: str) -> int:
+        """A clip's length in samples, without reading it where its source can say."""
+        length = getattr(self.clips, "length", None)
+        return length(text) if length is not None else len(self.clips[text])
+
+
 def master(script: CueScript, speech: Mapping[str, np.ndarray], target_lufs: float = -16.0,
            ceiling_dbtp: float = SESSION_CEILING_DBTP,
            profiles: ProfileStore | None = None) -> Mastered:
-    """Scale the session's clips so that the joined session is at ``target_lufs``."""
+    """Scale the session's clips so that the joined session is at ``target_lufs``.
+
+    Reads each distinct clip once to profile it (and again only if the gain makes it need
+    limiting); the spoken lines come back as a :class:`Scaled` view, so no copy of them is held.
+    """
     store = profiles or ProfileStore(None)
-    sounds: dict[Hashable, np.ndarray] = {}
+    texts: list[str] = []
+    bells: dict[ChimeKind, np.ndarray] = {}
     for event in script.events:
-        if event.kind is EventKind.speech and event.text not in sounds:
-            sounds[event.text] = speech[event.text or ""]
-        elif event.kind is EventKind.chime and event.chime not in sounds:
+        if event.kind is EventKind.speech and event.text not in texts:
+            texts.append(event.text or "")
+        elif event.kind is EventKind.chime and event.chime not in bells:
             assert event.chime is not None
-            sounds[event.chime] = chime(event.chime)
-    lufs = session_loudness(script, {key: store.get(x) for key, x in sounds.items()})
+            bells[event.chime] = chime(event.chime)
+    found: dict[Hashable, np.ndarray] = {text: store.get(speech[text]) for text in texts}
+    found.update({kind: store.get(x) for kind, x in bells.items()})
+    lufs = session_loudness(script, found)
     gain_db = target_lufs - lufs if np.isfinite(lufs) else 0.0
     gain = np.float32(10 ** (gain_db / 20))
     # Levelled lines peak under CLIP_CEILING_DBTP and chimes far lower, so a gain up to the
     # difference keeps every clip under the ceiling without measuring. A larger one limits the
     # clips it would push over.
-    chime_peak = max((float(np.max(np.abs(x))) for k, x in sounds.items()
-                      if isinstance(k, ChimeKind)), default=0.0)
+    chime_peak = max((float(np.max(np.abs(x))) for x in bells.values()), default=0.0)
     bound = max(10 ** (CLIP_CEILING_DBTP / 20), chime_peak * 10 ** (0.5 / 20)) * float(gain)
-    out: dict[Hashable, np.ndarray] = {}
+    limited: dict[str, np.ndarray] = {}
     if bound <= 10 ** (ceiling_dbtp / 20):
-        for key, x in sounds.items():
-            out[key] = _scaled(x, gain)
+        chimes = {kind: _scaled(x, gain) for kind, x in bells.items()}
         peak = bound
     else:
         from matcast.audio.truepeak import true_peak
 
         peak = 0.0
-        for key, x in sounds.items():
+        chimes = {}
+        for kind, x in bells.items():
             y = limit_peaks(_as_float(x) * gain, ceiling_dbtp)
             peak = max(peak, true_peak(y))
-            out[key] = to_int16(y)
+            chimes[kind] = to_int16(y)
+        for text in texts:
+            y = limit_peaks(_as_float(speech[text]) * gain, ceiling_dbtp)
+            peak = max(peak, true_peak(y))
+            limited[text] = to_int16(y)
     report = LoudnessReport(lufs + gain_db if np.isfinite(lufs) else lufs,
                             20 * float(np.log10(peak)) if peak > 0 else -np.inf)
-    return Mastered(
-        speech={k: v for k, v in out.items() if isinstance(k, str)},
-        chimes={k: v for k, v in out.items() if isinstance(k, ChimeKind)},
-        gain_db=gain_db,
-        loudness=report,
-    )
+    clips = {text: speech[text] for text in texts} if not hasattr(speech, "length") else speech
+    return Mastered(speech=Scaled(clips, gain, limited), chimes=chimes, gain_db=gain_db,
+                    loudness=report)
 
 
 def _as_float(x: np.ndarray) -> np.ndarray:

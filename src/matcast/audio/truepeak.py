@@ -85,6 +85,13 @@ _SCREEN_BLOCK = 16
 _SCREEN_STEP = _SCREEN_BLOCK << 16
 
 
+SCREEN_STEP = _SCREEN_STEP
+"""Samples :func:`candidates` screens at a time: a stream measured in these steps (from sample
+0) finds exactly what the whole array would (:func:`step_peaks`)."""
+SCREEN_CONTEXT = 2 * _SCREEN_BLOCK
+"""Samples of context either side of a step that :func:`step_peaks` needs."""
+
+
 def candidates(x: np.ndarray, limit: float) -> np.ndarray:
     """Sorted indices of the samples whose true peak could exceed ``limit``.
 
@@ -94,33 +101,51 @@ def candidates(x: np.ndarray, limit: float) -> np.ndarray:
     the near maximum that ordinary programme material (noise, the body of speech) rarely crosses.
     """
     n = x.shape[0]
-    blk = _SCREEN_BLOCK
-    found = []
-    for start in range(0, n, _SCREEN_STEP):
-        stop = min(n, start + _SCREEN_STEP)
-        lo, hi = max(0, start - blk), min(n, stop + blk)
-        size = -(-(hi - lo) // blk) * blk
-        level = np.zeros(size, dtype=np.float32)
-        window = x[lo:hi]
-        if window.shape[1] == 1:
-            np.abs(window[:, 0], out=level[:hi - lo], casting="unsafe")
-        else:
-            level[:hi - lo] = np.abs(window).max(axis=1)
-        blocks = level.reshape(-1, blk)
-        spread = _spread(np.maximum.reduceat(level, np.arange(0, size, blk)), np.maximum)
-        # Near-maximum threshold per block; a sample j matters to candidates in blocks up to one
-        # away from its own, so take the lowest threshold among them.
-        threshold = _spread((limit - _FAR_GAIN * spread) / _NEAR_GAIN, np.minimum)
-        hot = np.flatnonzero(blocks > threshold[:, None])
-        if hot.size == 0:
-            continue
-        # Sample i looks at j in [i-1, i+2], so hot j makes i in [j-2, j+1] a candidate.
-        mask = np.zeros(size + 3, dtype=bool)
-        for shift in range(4):
-            mask[hot + shift] = True
-        near = np.flatnonzero(mask) + (lo - 2)
-        found.append(near[(near >= start) & (near < stop)])
+    found = [_step_candidates(x, start, min(n, start + _SCREEN_STEP), limit)
+             for start in range(0, n, _SCREEN_STEP)]
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
+def step_peaks(window: np.ndarray, offset: int, count: int, limit: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`peak_needs` for one step of a stream: the step is ``window[offset:offset+count]``,
+    with :data:`SCREEN_CONTEXT` samples of the stream either side (fewer at its ends). Returns
+    indices relative to the step's start and the true peaks there over ``limit``."""
+    x = as_2d(window)
+    idx = _step_candidates(x, offset, offset + count, limit)
+    if idx.size == 0:
+        return idx, np.empty(0, dtype=np.float32)
+    peaks = true_peaks_at(x, idx)
+    over = peaks > limit
+    return idx[over] - offset, peaks[over]
+
+
+def _step_candidates(x: np.ndarray, start: int, stop: int, limit: float) -> np.ndarray:
+    """:func:`candidates` over samples ``start`` to ``stop`` of ``x``."""
+    n = x.shape[0]
+    blk = _SCREEN_BLOCK
+    lo, hi = max(0, start - blk), min(n, stop + blk)
+    size = -(-(hi - lo) // blk) * blk
+    level = np.zeros(size, dtype=np.float32)
+    window = x[lo:hi]
+    if window.shape[1] == 1:
+        np.abs(window[:, 0], out=level[:hi - lo], casting="unsafe")
+    else:
+        level[:hi - lo] = np.abs(window).max(axis=1)
+    blocks = level.reshape(-1, blk)
+    spread = _spread(np.maximum.reduceat(level, np.arange(0, size, blk)), np.maximum)
+    # Near-maximum threshold per block; a sample j matters to candidates in blocks up to one
+    # away from its own, so take the lowest threshold among them.
+    threshold = _spread((limit - _FAR_GAIN * spread) / _NEAR_GAIN, np.minimum)
+    hot = np.flatnonzero(blocks > threshold[:, None])
+    if hot.size == 0:
+        return np.empty(0, dtype=np.int64)
+    # Sample i looks at j in [i-1, i+2], so hot j makes i in [j-2, j+1] a candidate.
+    mask = np.zeros(size + 3, dtype=bool)
+    for shift in range(4):
+        mask[hot + shift] = True
+    near = np.flatnonzero(mask) + (lo - 2)
+    return near[(near >= start) & (near < stop)]
 
 
 def _spread(values: np.ndarray, pick: np.ufunc) -> np.ndarray:

@@ -2,13 +2,16 @@
 
 The flow runs one way: compile with estimated speech lengths, speak every distinct line (cache
 first), compile again with the measured lengths (the same compiler code times both), join the
-audio, normalise it, then hand the episode to each writer through an atomic temp file.
+audio, normalise it, then hand the episode to each writer through an atomic temp file. The
+audio is a stream of blocks made from the cue script as the encoder reads it: a session of any
+length costs the same memory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zlib
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,13 +22,14 @@ from matcast.audio.cover import make_cover
 from matcast.audio.ffmpeg import mp3_level_change_db
 from matcast.audio.levels import LEVEL_ID, SESSION_CEILING_DBTP, TARGET_LUFS, LoudnessReport
 from matcast.audio.master import ProfileStore, level_clip, master
-from matcast.audio.mixer import assemble, pcm
+from matcast.audio.mixer import VoiceTrack
+from matcast.audio.stream import PcmSource
 from matcast.audio.tags import EpisodeTags
 from matcast.build.choices import Bed, Voice, choose_bed, choose_voice
 from matcast.build.manifest import Manifest
 from matcast.build.progress import Reporter, Silent
 from matcast.compiler import CompileOptions, compile_routine
-from matcast.cues import SAMPLE_RATE, CueScript
+from matcast.cues import CueScript
 from matcast.errors import OutputError
 from matcast.fs.atomic import atomic_paths, check_writable, clean_stale
 from matcast.publish import Episode, Writer, default_writers
@@ -33,6 +37,8 @@ from matcast.routine.lexicon import lexicon_for
 from matcast.routine.loader import LoadedRoutine, image_mime
 from matcast.routine.model import VoiceChoice
 from matcast.voice import SpeechEngine, SynthStats, UtteranceCache, default_cache_dir, get_engine
+from matcast.voice.clips import joined as clips_joined
+from matcast.voice.clips import lengths as clip_lengths
 from matcast.voice.synth import synthesize
 
 ALBUM = "matcast sessions"
@@ -125,10 +131,10 @@ class Builder:
         lexicon_for(loaded.path.parent)
         bed = choose_bed(self.options.bed, self.options.bed_level, loaded)
         if bed is not None and bed.kind == "file":
-            from matcast.audio.bed import load_bed
+            from matcast.audio.bed import BedLoop
 
             assert bed.path is not None
-            load_bed(bed.path, 0)
+            BedLoop(bed.path)
 
     def close(self) -> None:
         for engine in self._engines.values():
@@ -174,7 +180,8 @@ class Builder:
             # Aim the PCM so that the MP3, after the encoder's own level change, is on target.
             codec_db = mp3_level_change_db(self.options.bitrate, channels)
             mastered = master(script, clips, TARGET_LUFS - codec_db, profiles=self.profiles)
-            audio = pcm(assemble(script, mastered.speech, mastered.chimes))
+            # The session is never joined whole: the encoder reads it block by block.
+            audio: PcmSource = VoiceTrack(script, mastered.speech, mastered.chimes)
             loudness = mastered.loudness
             if bed is not None:
                 audio, loudness = _with_bed(audio, script, bed, loaded.slug,
@@ -211,19 +218,21 @@ class Builder:
             return None
         writer, tmp = self.writers[index], tmps[index]
 
-        def rewrite(pcm: np.ndarray) -> None:
+        def rewrite(pcm: PcmSource) -> None:
             writer.write(replace(episode, pcm=pcm), tmp)
 
         return hold_levels(episode.pcm, tmp, rewrite)[1]
 
     def _speak(self, loaded: LoadedRoutine, options: CompileOptions, engine: SpeechEngine,
-               voice: str, rate: int) -> tuple[CueScript, dict[str, np.ndarray], SynthStats]:
+               voice: str, rate: int
+               ) -> tuple[CueScript, Mapping[str, np.ndarray], SynthStats]:
         """Compile, speak the lines, re-time with the real lengths; repeat while re-timing brings
-        in lines not yet spoken (a longer hold can fit one more breath cue)."""
+        in lines not yet spoken (a longer hold can fit one more breath cue). The clips stay in
+        the utterance cache, read when the session is mixed."""
         script = compile_routine(loaded, options)
         # The library's pronunciation lexicon, applied only to what the engine is given.
         respell = lexicon_for(loaded.path.parent).respeller(engine.name)
-        clips: dict[str, np.ndarray] = {}
+        clips: Mapping[str, np.ndarray] = {}
         rendered = cached = 0
         for _ in range(5):
             missing = [t for t in script.speech_texts() if t not in clips]
@@ -233,10 +242,10 @@ class Builder:
             new, stats = synthesize(missing, engine, voice, rate, self.cache,
                                     lambda done, _total: self.progress.update(done),
                                     finish=level_clip, finish_id=LEVEL_ID, respell=respell)
-            clips.update(new)
+            clips = clips_joined(clips, new)
             rendered += stats.rendered
             cached += stats.cached
-            script = compile_routine(loaded, options, {t: len(c) for t, c in clips.items()})
+            script = compile_routine(loaded, options, clip_lengths(clips))
         return script, clips, SynthStats(rendered, cached)
 
     def _tags(self, loaded: LoadedRoutine, script: CueScript, track: int | None,
@@ -258,28 +267,18 @@ class Builder:
         )
 
 
-def _with_bed(audio: np.ndarray, script: CueScript, bed: Bed, slug: str, target_lufs: float
-              ) -> tuple[np.ndarray, LoudnessReport]:
+def _with_bed(voice: VoiceTrack, script: CueScript, bed: Bed, slug: str, target_lufs: float
+              ) -> tuple[PcmSource, LoudnessReport]:
     """The session with its background bed mixed under it, ducked under every spoken line, and
     the loudness target and true-peak ceiling met again for the mix (a bed adds a little to
-    both). This path measures the whole session, so it is slower than a voice-only build."""
+    both). The mix is read through to measure it before it is encoded, so this path is slower
+    than a voice-only build; it never holds the session or the bed whole."""
     from matcast.audio import bed as beds
-    from matcast.audio.generated_bed import generate_bed
-    from matcast.audio.loudness import measure, normalize
-    from matcast.audio.mixer import to_int16
+    from matcast.audio.session_mix import bed_layer, mix_session
 
-    voice = audio.astype(np.float32) / 32768.0
-    if bed.kind == "file":
-        assert bed.path is not None
-        layer = beds.load_bed(bed.path, voice.size)
-    else:
-        layer = generate_bed(beds.BedKind(bed.kind), voice.size,
-                                  seed=zlib.crc32(slug.encode()))
-    mixed = beds.mix_bed(voice, layer, beds.ducking_gain(script),
-                         beds.DEFAULT_LEVEL_DB + bed.level_db)
-    del layer
-    mixed = normalize(mixed, SAMPLE_RATE, target_lufs, SESSION_CEILING_DBTP)
-    return to_int16(mixed), measure(mixed, SAMPLE_RATE)
+    layer = bed_layer(bed.kind, bed.path, voice.samples, zlib.crc32(slug.encode()))
+    return mix_session(script, voice, layer, beds.DEFAULT_LEVEL_DB + bed.level_db, target_lufs,
+                       SESSION_CEILING_DBTP)
 
 
 def _cover_fields(loaded: LoadedRoutine, subtitle: str) -> dict[str, bytes | str]:

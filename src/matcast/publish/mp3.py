@@ -1,4 +1,5 @@
-"""``<slug>.mp3``: the session encoded by ffmpeg, then tagged (ID3v2.3, cover, chapters)."""
+"""``<slug>.mp3``: the session streamed into ffmpeg block by block, then tagged (ID3v2.3,
+cover, chapters)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,6 @@ class Mp3Writer:
     suffix = ".mp3"
 
     def write(self, episode: Episode, path: Path) -> None:
-        encode_mp3(episode.pcm, SAMPLE_RATE, path, bitrate=episode.bitrate,
+        encode_mp3(episode.pcm.blocks(), SAMPLE_RATE, path, bitrate=episode.bitrate,
                    channels=episode.channels)
         write_tags(path, episode.tags, episode.script.chapters, episode.script.duration)

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    import numpy as np
-
+    from matcast.audio.stream import PcmSource
     from matcast.audio.tags import EpisodeTags
     from matcast.cues import CueScript
 
@@ -25,8 +24,9 @@ class Episode:
     """Base name of every output file."""
     script: CueScript
     """The cue script with the measured timings of the audio."""
-    pcm: np.ndarray
-    """The session audio: int16 mono at the cue script's sample rate."""
+    pcm: PcmSource
+    """The session audio: int16 mono at the cue script's sample rate, produced block by block
+    (:class:`~matcast.audio.stream.ArrayPcm` wraps samples already in memory)."""
     tags: EpisodeTags
     """ID3 metadata for the MP3."""
     bitrate: str = "96k"

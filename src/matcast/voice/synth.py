@@ -8,14 +8,18 @@ several routines.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from matcast.voice.cache import UtteranceCache
+from matcast.voice.clips import CachedClips
 from matcast.voice.engine import SpeechEngine
+
+_NONE = np.empty(0, dtype=np.int16)
+"""Stands for a clip left in the cache (its length is kept instead)."""
 
 
 @dataclass
@@ -38,8 +42,12 @@ def synthesize(
     finish: Callable[[np.ndarray], np.ndarray] | None = None,
     finish_id: str = "",
     respell: Callable[[str], str] | None = None,
-) -> tuple[dict[str, np.ndarray], SynthStats]:
+) -> tuple[Mapping[str, np.ndarray], SynthStats]:
     """Speak each distinct text; return text → int16 mono samples at 44.1 kHz, and stats.
+
+    With a cache, the clips are not held: the mapping (a
+    :class:`~matcast.voice.clips.CachedClips`) reads each from the cache when asked for, so a
+    long session's lines do not all sit in memory.
 
     ``voice``/``rate`` of None mean the engine's defaults. ``on_progress(done, total)`` is called
     after each distinct line, cached or rendered. ``finish`` post-processes each newly rendered
@@ -58,6 +66,7 @@ def synthesize(
     voice_id, words_per_minute = engine.check(voice, rate)
     total = len(unique)
     clips: dict[str, np.ndarray] = {}
+    lengths: dict[str, int] = {}
     keys: dict[str, str] = {}
     if cache is not None:
         version = engine.version() + (f"+{finish_id}" if finish_id else "")
@@ -67,7 +76,9 @@ def synthesize(
                                    setting)
             hit = cache.get(keys[text])
             if hit is not None:
-                clips[text] = hit
+                clips[text] = _NONE  # only its length is kept
+                lengths[text] = hit.size
+                del hit
                 if on_progress is not None:
                     on_progress(len(clips), total)
     cached = len(clips)
@@ -103,7 +114,13 @@ def synthesize(
 
             engine.render(misses, voice_id, words_per_minute, on_done=done)
             for text in misses:
-                clips[text] = pending[text].result()
-    # Callers iterate in script order; keep first-use order rather than cached-first.
-    ordered = {text: clips[spoken_as[text]] for text in written}
-    return ordered, SynthStats(rendered=len(misses), cached=cached)
+                clips[text] = pending.pop(text).result()
+                lengths[text] = clips[text].size
+                if cache is not None:
+                    clips[text] = _NONE
+    stats = SynthStats(rendered=len(misses), cached=cached)
+    # Callers iterate in script order (as written); keep first-use order, not cached-first.
+    if cache is not None:
+        return CachedClips(cache, {text: keys[spoken_as[text]] for text in written},
+                           {text: lengths[spoken_as[text]] for text in written}), stats
+    return {text: clips[spoken_as[text]] for text in written}, stats

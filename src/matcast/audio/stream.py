@@ -1,0 +1,110 @@
+"""Audio as a stream of blocks: what a session's sound is to the encoder, and how a stream is cut
+into the aligned, overlapping windows that measurements need.
+
+A session is never held whole: it is a :class:`PcmSource` whose :meth:`~PcmSource.blocks` produce
+it from the start each time they are asked (the encoder reads it once, and again if the encoded
+file needs correcting). :func:`steps` re-cuts any stream of blocks into fixed steps with a little
+context either side, so a measurement that looks at neighbouring samples (true peak) gives what it
+gives on the whole array.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+BLOCK = 1 << 20
+"""Samples per block of a streamed session (~24 s): a few MB of temporaries at a time."""
+
+
+class PcmSource(Protocol):
+    """A session's int16 mono samples, produced block by block."""
+
+    @property
+    def samples(self) -> int:
+        """How many samples :meth:`blocks` produce in all."""
+        ...
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """The samples from the start, as consecutive 1-D int16 blocks."""
+        ...
+
+
+@dataclass(frozen=True)
+class ArrayPcm:
+    """A :class:`PcmSource` over samples already in memory (short sounds, tests)."""
+
+    pcm: np.ndarray
+
+    @property
+    def samples(self) -> int:
+        return int(self.pcm.size)
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        for start in range(0, self.pcm.size, BLOCK):
+            yield self.pcm[start:start + BLOCK]
+
+
+def steps(chunks: Iterable[np.ndarray], step: int, context: int
+          ) -> Iterator[tuple[int, np.ndarray, int, int]]:
+    """Re-cut a stream of blocks (any sizes; (n,) or (n, channels)) into steps of ``step``.
+
+    Yields ``(start, window, offset, count)``: the step is ``window[offset:offset + count]``
+    (samples ``start`` to ``start + count`` of the stream), with up to ``context`` samples of the
+    stream either side of it in ``window`` (fewer only at the stream's ends). At most a step and
+    a block are held at a time.
+    """
+    buffer = np.empty(0, dtype=np.float32)
+    first = 0  # stream index of buffer[0]
+    start = 0
+    source = iter(chunks)
+    ended = False
+    while True:
+        while not ended and first + len(buffer) < start + step + context:
+            chunk = next(source, None)
+            if chunk is None:
+                ended = True
+            elif len(chunk):
+                buffer = np.concatenate([buffer, chunk]) if len(buffer) else chunk
+        end = first + len(buffer)
+        if start >= end:
+            return
+        stop = min(start + step, end)
+        lo = max(start - context, 0)
+        yield start, buffer[lo - first:min(stop + context, end) - first], start - lo, stop - start
+        start = stop
+        cut = start - context - first
+        if cut > 0:
+            buffer, first = buffer[cut:], first + cut
+
+
+class Signal(Protocol):
+    """Float samples, (n, channels), read a stretch at a time (made on demand, not stored)."""
+
+    samples: int
+    channels: int
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``start`` to ``stop``, (stop - start, channels), any float type."""
+        ...
+
+
+@dataclass(frozen=True)
+class ArraySignal:
+    """A :class:`Signal` over an (n, channels) array."""
+
+    x: np.ndarray
+
+    @property
+    def samples(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def channels(self) -> int:
+        return int(self.x.shape[1])
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        return self.x[start:stop]
