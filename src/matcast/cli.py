@@ -301,8 +301,10 @@ def build(
     published episode in the library's published.yaml (commit it with the routines).
     """
     from matcast.cli_build import build_library, build_routines, check_base_url
+    from matcast.fs.store import as_location
 
     check_base_url(base_url)
+    cache = as_location(cache_dir) if cache_dir is not None else None
     sound = {"bed": bed, "bed_level": bed_level, "cues": cues}
     if build_all:
         if minutes is not None or style is not None or level is not Level.all or (
@@ -315,7 +317,7 @@ def build(
         if cluster is not None and jobs is not None:
             raise UsageError("--jobs sets this machine's worker processes; with --cluster the "
                              "cluster's workers build (start more of them to build more at once)")
-        code = build_library(folder, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
+        code = build_library(folder, out_dir, engine, voice, rate, cache, bitrate, stereo,
                               jobs or os.cpu_count() or 1, force, base_url, quiet, allow_long,
                               sound, cluster)
         raise typer.Exit(code)
@@ -328,7 +330,7 @@ def build(
 
         # Read by the Piper engine when the build makes it (never more workers than cores).
         os.environ[PIPER_JOBS_ENV] = str(jobs)
-    build_routines(routines, out_dir, engine, voice, rate, cache_dir, bitrate, stereo,
+    build_routines(routines, out_dir, engine, voice, rate, cache, bitrate, stereo,
                     _options(minutes, style, level, pace, allow_long, cues, guidance), quiet,
                     library, bed, bed_level)
 

@@ -149,18 +149,19 @@ def folder(option: str) -> Callable[[str], Path]:
     return parse
 
 
-def location(option: str) -> Callable[[str], Path | str]:
-    """A parser for a folder that may also be an fsspec URL (``s3://bucket/cache``): a Path for
-    a plain path or a ``file://`` URL, else the URL."""
+def location(option: str) -> Callable[[str], str]:
+    """A parser for a folder that may also be an fsspec URL (``s3://bucket/cache``): the path
+    (a plain path or a ``file://`` URL's, user expanded) or the URL, as text that
+    :func:`matcast.fs.store.as_location` turns into a Path or keeps as a URL."""
     from matcast.fs.store import as_location
 
     plain = path(option)
 
-    def parse(raw: object) -> Path | str:
+    def parse(raw: object) -> str:
         if isinstance(raw, Path):
-            return raw
+            return str(raw)
         plain(raw)  # refuses a blank value
-        return as_location(str(raw).strip())
+        return str(as_location(str(raw).strip()))
     return parse
 
 

@@ -145,8 +145,10 @@ def compose_command(
     if build:
         from matcast.cli_build import build_routines
         from matcast.compiler import CompileOptions
+        from matcast.fs.store import as_location
 
-        build_routines([str(target)], out_dir, engine, voice, rate, cache_dir,
+        build_routines([str(target)], out_dir, engine, voice, rate,
+                       as_location(cache_dir) if cache_dir is not None else None,
                        DEFAULT_BITRATE, False, CompileOptions(level=level), quiet, folder,
                        None, None)
     elif not quiet:

@@ -82,7 +82,9 @@ RateOpt = Annotated[int | None, typer.Option(
     "--rate", parser=checks.RATE, metavar="WPM",
     help=f"Speaking rate in words per minute, {bounds.RATE_MIN} to {bounds.RATE_MAX} "
          f"(default: the routine's or library's, else {bounds.DEFAULT_RATE}).")]
-CacheDirOpt = Annotated[Path | None, typer.Option(
+# A str, not a Path: typer would turn a returned URL into a Path (memory://x -> memory:/x); the
+# commands turn it into a Path or a URL with fs.store.as_location.
+CacheDirOpt = Annotated[str | None, typer.Option(
     "--cache-dir", parser=checks.location("--cache-dir"), metavar="DIR|URL",
     help="Utterance cache folder, or an fsspec URL such as s3://bucket/matcast (needs the "
          "cluster extra; s3fs for s3://) (default: $MATCAST_CACHE_DIR/utterances, else the "

@@ -108,9 +108,9 @@ def test_noop_rebuild_on_the_cluster_builds_nothing(builds: tuple,  # type: igno
     assert {p.name: p.stat().st_mtime_ns for p in cluster_out.glob("*.mp3")} == before
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "matcast.cli", *args], capture_output=True,
-                          text=True, check=False, timeout=120)
+                          text=True, check=False, timeout=120, cwd=cwd)
 
 
 @pytest.mark.parametrize(("url", "expected"), [
@@ -168,10 +168,14 @@ def test_cache_at_a_memory_url(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_single_build_with_a_memory_url_cache(tmp_path: Path) -> None:
     """A routine built with its cache at memory:// (one process: the build's own store)."""
+    work = tmp_path / "work"
+    work.mkdir()
     result = run_cli("build", str(make_library(tmp_path) / "knees.yaml"), "-o",
-                     str(tmp_path / "out"), "--cache-dir", "memory://speech")
+                     str(tmp_path / "out"), "--cache-dir", "memory://speech", cwd=work)
     assert result.returncode == 0, result.stderr
     assert "lines spoken" in result.stdout and (tmp_path / "out" / "knees.mp3").is_file()
+    # The URL stays a URL: typer once turned it into the path memory:/speech, in the cwd.
+    assert list(work.iterdir()) == []
 
 
 @pytest.mark.slow
