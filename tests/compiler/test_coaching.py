@@ -135,9 +135,11 @@ def test_the_relaxation_keeps_ten_percent_and_two_minutes(post_run: LoadedRoutin
 def test_fitting_shorter_shrinks_other_holds_before_the_relaxation(post_run: LoadedRoutine
                                                                    ) -> None:
     written = compile_routine(post_run)
-    shorter = compile_routine(post_run, CompileOptions(minutes=30))
-    fold = next(s for s in hold_spans(shorter) if s.pose == "forward-fold")
-    assert fold.end - fold.start < 5 * BREATH
+    # 35 minutes is reached with every pose kept (shorter, the fitter leaves out optional poses).
+    shorter = compile_routine(post_run, CompileOptions(minutes=35))
+    assert {s.pose for s in hold_spans(shorter)} == {s.pose for s in hold_spans(written)}
+    dog = next(s for s in hold_spans(shorter) if s.pose == "downward-dog")
+    assert dog.end - dog.start < 5 * BREATH
     assert relaxation_hold(shorter) >= 180 * SAMPLE_RATE  # as written: three minutes
     assert relaxation_hold(written) >= relaxation_hold(shorter)
 
@@ -167,7 +169,7 @@ def test_guidance_light_and_quiet(post_run: LoadedRoutine) -> None:
     full = compile_routine(post_run)
     light = compile_routine(post_run, CompileOptions(guidance=Guidance.light))
     quiet = compile_routine(post_run, CompileOptions(guidance=Guidance.quiet))
-    tip = "Forget about touching your toes."
+    tip = "Forget about touching your toes: just hang, and sigh the breath out through your mouth."
     assert tip in [e.text for e in spoken(full)] and tip not in [e.text for e in spoken(light)]
     assert "Inhale." in [e.text for e in spoken(full)]
     assert "Inhale." not in [e.text for e in spoken(light)]

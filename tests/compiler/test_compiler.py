@@ -104,16 +104,17 @@ def test_minutes_never_drops_instructions(post_run: LoadedRoutine) -> None:
                 and e.text}
 
     written = said(compile_routine(post_run))
-    assert said(compile_routine(post_run, CompileOptions(minutes=30))) == written
+    # 35 minutes keeps every pose (shorter, the fitter leaves out optional poses).
+    assert said(compile_routine(post_run, CompileOptions(minutes=35))) == written
     # Longer than one round can last, a second round adds lines and drops none.
-    assert said(compile_routine(post_run, CompileOptions(minutes=60))) > written
+    assert said(compile_routine(post_run, CompileOptions(minutes=70))) > written
 
 
 def test_unreachable_minutes_give_the_achievable_range(post_run: LoadedRoutine) -> None:
     with pytest.raises(UsageError, match=r"can be built from \d+\.\d to \d+\.\d minutes"):
         compile_routine(post_run, CompileOptions(minutes=3))
     with pytest.raises(UsageError, match="can be built from"):
-        compile_routine(post_run, CompileOptions(minutes=200))
+        compile_routine(post_run, CompileOptions(minutes=230))
 
 
 def test_routine_duration_bounds_and_default() -> None:
@@ -200,3 +201,17 @@ def test_compile_is_deterministic_and_json_round_trips(post_run: LoadedRoutine) 
     assert set(data) >= {"routine", "title", "duration", "chapters", "events"}
     assert set(data["events"][0]) >= {"start", "end", "kind", "text", "pose", "side", "hold"}
     assert data["duration"] == data["events"][-1]["end"]
+
+
+def test_retiming_with_measured_counts_settles(post_run: LoadedRoutine) -> None:
+    # A build speaks the lines of the estimated script, re-times with their real lengths and
+    # speaks what that brings in. Counts not spoken yet are estimated, and so shorter than the
+    # ones measured: a line's room between counts must not depend on which were measured, or
+    # each round lengthens a hold by a breath whose count is new again (five rounds here).
+    def real(text: str) -> int:
+        return round(estimate(text) * (1.6 if text.startswith("Exhale, ") else 1.0))
+
+    script = compile_routine(post_run)
+    measured = {t: real(t) for t in script.speech_texts()}
+    script = compile_routine(post_run, measured=measured)
+    assert [t for t in script.speech_texts() if t not in measured] == []

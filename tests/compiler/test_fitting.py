@@ -16,6 +16,7 @@ from matcast.audio.ffmpeg import decode_pcm
 from matcast.build.session import Builder, BuildOptions
 from matcast.build.suggest import suggest
 from matcast.compiler import CompileOptions, _Parts, compile_routine, expand, length_range
+from matcast.compiler.holds import count_word
 from matcast.compiler.shape import AS_WRITTEN, ROUND_LINES, drop_order, longer, shorter
 from matcast.compiler.speech import speech_length
 from matcast.cues import SAMPLE_RATE, CueScript, EventKind
@@ -100,7 +101,7 @@ def test_shorter_sessions_drop_optional_poses_in_priority_order(post_run: Loaded
     assert "final-relaxation" not in order and "forward-fold" not in order
     written = [ref.pose for ref in post_run.routine.sequence]
     seen_dropped = 0
-    for minutes in (30, 25, 20, 15, 12, 10, 8, 6, 5, 4):
+    for minutes in (30, 25, 20, 15, 12, 10, 8, 6, 5, 4.5):
         script = compile_routine(post_run, CompileOptions(minutes=minutes))
         kept = poses_of(script)
         gone = [p for p in written if p not in kept]
@@ -144,9 +145,16 @@ def test_longer_sessions_add_breaths_then_relaxation_then_a_round(post_run: Load
     above = compile_routine(post_run, CompileOptions(minutes=high * 1.05 / SAMPLE_RATE / 60))
     assert ROUND_LINES[2] not in {e.text for e in below.events}
     assert ROUND_LINES[2] in {e.text for e in above.events}
-    # Near the top of one round every counted hold is at its most breaths (ten for five).
-    counts = [e.text for e in below.events if e.text == "Exhale, ten."]
-    assert len(counts) >= 15
+    # Near the top of one round every counted hold is at its most breaths (the pose's own
+    # max_breaths: eight for the standing poses, up to twenty for child's pose).
+    last: dict[tuple[str | None, object], str] = {}
+    for e in below.events:
+        if e.hold and e.text and e.text.startswith("Exhale, "):
+            last[(e.pose, e.side)] = e.text
+    assert len(last) >= 15
+    for (pose, _side), text in last.items():
+        assert pose is not None
+        assert text == f"Exhale, {count_word(post_run.poses[pose].max_breaths or 0)}.", pose
     assert longer(post_run)[0].rounds == 2
 
 
@@ -172,7 +180,7 @@ def test_a_length_error_suggests_the_other_style_and_routines(post_run: LoadedRo
         compile_routine(post_run, CompileOptions(minutes=3))
     loaded, options = caught.value.subject
     assert loaded is post_run and options.minutes == 3
-    assert re.search(r"cannot be fitted to 3 minute\(s\): it can be built from 3\.\d to "
+    assert re.search(r"cannot be fitted to 3 minute\(s\): it can be built from 4\.\d to "
                      r"\d+\.\d minutes$", str(caught.value))
     hint = suggest(caught.value)
     assert hint is not None and hint.startswith("--style flow fits it (3–")
@@ -188,9 +196,9 @@ def test_a_length_error_suggests_the_other_style_and_routines(post_run: LoadedRo
 
 def test_a_length_between_two_round_counts_says_so() -> None:
     loaded = load_routine(LIBRARY / "downward-dog-back.yaml")
-    options = CompileOptions(minutes=7, level=Level.beginner, pace=Pace.fast)
+    options = CompileOptions(minutes=9.5, level=Level.beginner, pace=Pace.fast)
     with pytest.raises(LengthError, match=r"it can be built from [\d.]+ to 14\.0 minutes, but not "
-                       r"from 6\.\d to 7\.\d \(between rounds\)"):
+                       r"from 9\.\d to 9\.\d \(between rounds\)"):
         compile_routine(loaded, options)
 
 

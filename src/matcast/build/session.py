@@ -87,6 +87,11 @@ class BuildResult:
         return self.files[0]
 
 
+ROUNDS = 12
+"""Most times a session is spoken and re-timed before its lines settle (usually two: re-timing
+with real lengths can lengthen a hold by a breath, whose count is then spoken)."""
+
+
 class Builder:
     """Builds routines one after another, sharing speech engines and one cache."""
 
@@ -234,7 +239,7 @@ class Builder:
         respell = lexicon_for(loaded.path.parent).respeller(engine.name)
         clips: Mapping[str, np.ndarray] = {}
         rendered = cached = 0
-        for _ in range(5):
+        for _ in range(ROUNDS):
             missing = [t for t in script.speech_texts() if t not in clips]
             if not missing:
                 break
@@ -246,6 +251,10 @@ class Builder:
             rendered += stats.rendered
             cached += stats.cached
             script = compile_routine(loaded, options, clip_lengths(clips))
+        else:
+            if any(t not in clips for t in script.speech_texts()):
+                raise OutputError(f"{loaded.slug}: re-timing with the real lengths of the "
+                                  f"spoken lines still brought in new ones after {ROUNDS} rounds")
         return script, clips, SynthStats(rendered, cached)
 
     def _tags(self, loaded: LoadedRoutine, script: CueScript, track: int | None,

@@ -64,8 +64,15 @@ def lead_in(block: HoldBlock, speech: SpeechLength) -> tuple[str, ...]:
     """The hold's lines too long to fit between two counts: said just before the hold."""
     if block.breath is None or not block.count:
         return ()
-    room = sum(block.breath) - 2 * CUE_MARGIN - speech(exhale_text(LONGEST_COUNT))
+    room = sum(block.breath) - 2 * CUE_MARGIN - longest_count(speech)
     return tuple(line for line in block.lines if speech(line) > room)
+
+
+def longest_count(speech: SpeechLength) -> int:
+    """The longest of the counts spoken as words: a line between two counts must fit beside any
+    of them (measured lengths differ from count to count; "Exhale, seven." may outlast "Exhale,
+    twenty.")."""
+    return max(speech(exhale_text(n)) for n in range(1, LONGEST_COUNT + 1))
 
 
 def min_length(block: HoldBlock, speech: SpeechLength) -> int:

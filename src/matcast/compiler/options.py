@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matcast.bounds import LONG_MAX_MINUTES, MAX_MINUTES, MIN_MINUTES, minutes_range
-from matcast.compiler.speech import DEFAULT_RATE
+from matcast.bounds import (
+    DEFAULT_RATE,
+    LONG_MAX_MINUTES,
+    MAX_MINUTES,
+    MIN_MINUTES,
+    minutes_range,
+)
 from matcast.errors import LengthError, UsageError
 from matcast.routine.enums import CueSounds, Guidance
 from matcast.routine.loader import LoadedRoutine
@@ -27,7 +32,7 @@ class CompileOptions:
     minutes: float | None = None
     """Session length to fit; None keeps the routine's own length."""
     rate: int = DEFAULT_RATE
-    """Speaking rate (words per minute) the speech estimate assumes."""
+    """Speaking rate, in real words per minute while speaking, that the speech estimate assumes."""
     allow_long: bool = False
     """Allow sessions over :data:`MAX_MINUTES` (up to :data:`LONG_MAX_MINUTES`)."""
     cues: CueSounds | None = None

@@ -5,29 +5,27 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 
+from matcast.bounds import DEFAULT_RATE
 from matcast.cues import seconds_to_samples
 
-REFERENCE_RATE = 160
-"""The rate the estimate was fitted at: eSpeak NG's rate setting 160, which really speaks
-post-run's lines at about 185 words per minute while speaking."""
-DEFAULT_RATE = REFERENCE_RATE
-"""The rate the estimate assumes when none is given: the pace it was fitted at, not the speaking
-rate's default (135 real words per minute since the rate was calibrated). A build re-times every
-session with the real lengths of its spoken lines, so this moves only the estimates of
-``compile``, ``list``, ``lint`` and ``validate``, which therefore run short of a build at 135 by
-about a quarter of the speaking time."""
+REFERENCE_RATE = 135
+"""The rate the estimate was fitted at, in real words per minute while speaking (the meaning of
+``--rate``; see :mod:`matcast.voice.pace`)."""
 
 SpeechLength = Callable[[str], int]
 """Maps a spoken line to its length in samples."""
 
 
 def estimate(text: str, rate: int = DEFAULT_RATE) -> int:
-    """A length in samples for ``text``, fitted to eSpeak NG at ``rate`` words per minute.
+    """A length in samples for ``text`` spoken at ``rate`` real words per minute.
 
-    Fitted on the 192 trimmed lines of a post-run build at 160 wpm (least squares): 0.30 s plus
-    54 ms per character; speech time scales inversely with the rate.
+    Fitted (least squares) on the 387 lines spoken in an eSpeak NG build of post-run at 135
+    words per minute, each as often as the session says it: 0.44 s plus 71.6 ms per character
+    (the build's 1360 s of speech, estimated to within 0.1 %). Speech time scales inversely with
+    the rate. Piper at the same rate speaks a few per cent faster, so its builds come out
+    slightly shorter than estimated; a build re-times every session with the real lengths.
     """
-    seconds = (0.30 + 0.054 * len(text)) * REFERENCE_RATE / rate
+    seconds = (0.44 + 0.0716 * len(text)) * REFERENCE_RATE / rate
     return max(1, seconds_to_samples(seconds))
 
 

@@ -146,7 +146,7 @@ def estimate(card: Card, breaths: int, style: Style, steps: int) -> float:
     sides = 2 if card.two_sided else 1
     if style is Style.flow:
         return sides * 12.0 + 8.0
-    return sides * breaths * 9.0 + steps * 4.5 + (8.0 if card.two_sided else 0.0) + 6.0
+    return sides * breaths * 9.0 + steps * 6.0 + (8.0 if card.two_sided else 0.0) + 6.0
 
 
 def pick(pool: list[Card], wishes: Wishes, rng: random.Random, budget: float,
