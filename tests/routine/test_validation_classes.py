@@ -283,7 +283,8 @@ def test_a_length_range_that_cannot_be_met_is_refused(run: Run, lib: Library) ->
 def test_fitting_fields_are_checked(run: Run, lib: Library, entry: str, column: int,
                                     message: str) -> None:
     lib.write("poses/rest.yaml", "name: Rest\nenter: [Lie down.]\nhold: {minutes: 2}\n"
-              "breath_cues: none\n")
+              "breath_cues: none\nfamily: relaxation\nintensity: 1\ntargets: [mind]\n"
+              "position: supine\nrelaxation: true\nflow: Lie down.\n")
     lib.write("r.yaml", ROUTINE + "  - pose: rest\n" + entry)
     key = "optional" if "optional" in entry else "priority"
     refused(run, lib.root, rf"r\.yaml:6:{column}: sequence\[2\]\.{key}:", message)
