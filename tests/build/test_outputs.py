@@ -184,15 +184,15 @@ def test_single_builds_with_other_options_never_overwrite_each_other(
     plain = run("build", "knees", "--library", str(library), "-o", str(out),
                 "--cache-dir", str(cache))
     assert plain.returncode == 0, plain.stderr
-    slow = run("build", "knees", "--pace", "slow", "--minutes", "1.2", "--library",
+    slow = run("build", "knees", "--pace", "slow", "--minutes", "1.5", "--library",
                str(library), "-o", str(out), "--cache-dir", str(cache))
     assert slow.returncode == 0, slow.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{slug}{suffix}" for slug in ("knees", "knees-1_2min-slow")
+        f"{slug}{suffix}" for slug in ("knees", "knees-1_5min-slow")
         for suffix in (".mp3", ".cues.json", ".vtt", ".chapters.json"))
     # No library build in this folder: no track number to take.
     assert "TRCK" not in ID3(out / "knees.mp3")
-    assert str(ID3(out / "knees-1_2min-slow.mp3")["TIT2"]) == "Quick knees (1.2 min, slow)"
+    assert str(ID3(out / "knees-1_5min-slow.mp3")["TIT2"]) == "Quick knees (1.5 min, slow)"
 
 
 def test_the_lock_adds_no_file_and_removes_the_old_one(tmp_path: Path) -> None:

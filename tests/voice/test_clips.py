@@ -51,3 +51,32 @@ def test_rounds_of_clips_join_without_reading_them(tmp_path: Path) -> None:
     assert isinstance(both, CachedClips) and not both._recent
     assert lengths(both) == {"a": 100, "b": 101, "c": 200}
     assert joined({}, then) is then
+
+
+@pytest.mark.parametrize("where", ["folder", "memory"])
+def test_the_first_clip_written_under_a_key_stays(tmp_path: Path, where: str) -> None:
+    """Two builds sharing a cache speak the same line (the engines are not bit-exact): the second
+    put keeps and returns the first clip, so a build that measured it reads the same clip later."""
+    root = str(tmp_path / "cache") if where == "folder" else f"memory://first-wins-{tmp_path.name}"
+    cache = UtteranceCache(root)
+    key = "a" * 64
+    first = np.arange(1000, dtype=np.int16)
+    second = np.arange(1003, dtype=np.int16)
+    assert np.array_equal(cache.put(key, first), first)
+    kept = cache.put(key, second)
+    assert np.array_equal(kept, first)
+    got = cache.get(key)
+    assert got is not None and np.array_equal(got, first)
+    if where == "folder":
+        assert [p.name for p in (tmp_path / "cache" / "aa").iterdir()] == [f"{key}.wav"]
+
+
+def test_a_damaged_entry_is_replaced_by_the_next_put(tmp_path: Path) -> None:
+    cache = UtteranceCache(tmp_path / "cache")
+    key = "b" * 64
+    cache.put(key, np.arange(500, dtype=np.int16))
+    cache.path(key).write_bytes(b"RIFF broken")
+    fresh = np.arange(700, dtype=np.int16)
+    assert np.array_equal(cache.put(key, fresh), fresh)
+    got = cache.get(key)
+    assert got is not None and np.array_equal(got, fresh)

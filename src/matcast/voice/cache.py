@@ -5,8 +5,9 @@ setting and the text spoken, so a rebuild renders
 only lines that changed and an engine upgrade never reuses old audio. Each entry is one WAV file
 (44.1 kHz mono int16, playable by anything) holding an extra ``hash`` chunk with the sha256 of its
 samples: a truncated or damaged entry is detected, deleted and treated as a miss. Entries are
-written to a temporary file and renamed into place, so readers never see half a file and several
-processes may fill the cache at once.
+written to a temporary file and linked into place only if no entry is there yet (first writer
+wins), so readers never see half a file, several processes may fill the cache at once, and an
+entry a build has measured never changes under it.
 
 The cache may also live at an fsspec URL (``s3://bucket/matcast``, ``memory://cache``) that the
 machines of a cluster share: entries are then read and written through
@@ -121,22 +122,31 @@ class UtteranceCache:
             return None
         return np.frombuffer(pcm, dtype="<i2").astype(np.int16)
 
-    def put(self, key: str, samples: np.ndarray) -> None:
-        """Store int16 mono ``samples`` under ``key``, atomically; an :class:`OutputError`
-        naming the cache folder if it cannot be written (full disk, read-only, not a folder)."""
+    def put(self, key: str, samples: np.ndarray) -> np.ndarray:
+        """Store int16 mono ``samples`` under ``key``, atomically, and return the clip the cache
+        now holds under it: ``samples``, or the entry another process wrote first. An entry never
+        changes once written (first writer wins): the engines are not bit-exact from one render
+        to the next, and a build that has measured a cached clip reads it again when it mixes.
+        An :class:`OutputError` naming the cache folder if it cannot be written (full disk,
+        read-only, not a folder)."""
         if samples.dtype != np.int16 or samples.ndim != 1:
             raise TypeError(f"expected 1-D int16 samples, got {samples.ndim}-D {samples.dtype}")
-        self._put(key, samples)
+        return self._put(key, samples)
 
-    def _put(self, key: str, samples: np.ndarray) -> None:
+    def _put(self, key: str, samples: np.ndarray) -> np.ndarray:
         data = _entry(samples.astype("<i2", copy=False).tobytes())
         if self.store is not None:
+            # A store has no put-if-absent in general: look first (two workers rendering the
+            # same line at the same moment remains possible, and then the last put wins).
+            existing = self._get_stored(self.store, key)
+            if existing is not None:
+                return existing
             try:
                 self.store.write(self.name(key), data)
             except OutputError as exc:
                 raise OutputError(f"speech cache: {exc}\n    hint: choose another cache "
                                   "with --cache-dir DIR or URL") from exc
-            return
+            return samples
         path = self.path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -148,6 +158,20 @@ class UtteranceCache:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
+            for _ in range(3):
+                try:
+                    # A hard link is a rename that refuses to replace: put-if-absent.
+                    os.link(tmp, path)
+                    return samples
+                except FileExistsError:
+                    existing = self.get(key)  # a damaged entry is deleted: try again
+                    if existing is not None:
+                        return existing
+                except OSError as exc:
+                    if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP,
+                                         errno.EXDEV):
+                        raise
+                    break  # a file system without hard links: rename, the last writer wins
             try:
                 os.replace(tmp, path)
             except PermissionError:
@@ -155,6 +179,7 @@ class UtteranceCache:
                 # reading (or has just written) the same key, i.e. the same clip: keep theirs.
                 if sys.platform != "win32" or not path.exists():
                     raise
+            return samples
         except OSError as exc:
             raise self._failed("write to", exc) from exc
         finally:

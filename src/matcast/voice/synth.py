@@ -90,7 +90,8 @@ def synthesize(
     def keep(text: str, samples: np.ndarray) -> np.ndarray:
         done = finish(samples) if finish is not None else samples
         if cache is not None:
-            cache.put(keys[text], done)
+            # The clip the cache holds: another build may have spoken this line first.
+            done = cache.put(keys[text], done)
         return done
 
     if misses:
