@@ -24,6 +24,7 @@ from matcast.compose.arc import (
     allowed,
     arrive,
     draw,
+    focus_rounds,
     order,
     pick,
     relaxation,
@@ -43,7 +44,7 @@ __all__ = ["Catalog", "Composition", "Purpose", "Wishes", "compose", "focus_shar
 
 RELAX_SHARE = 0.13
 """The final relaxation's written share of the class (the fitter keeps at least 10%)."""
-ATTEMPTS = 12
+ATTEMPTS = 16
 """Tries at the number of poses before giving up on a length."""
 BEST = (0.75, 1.6)
 """Target length over the class's length as written: inside this, the holds end up near what
@@ -59,6 +60,9 @@ MAX_STRETCH = 8.0
 """Most a hold class stretches its written breaths (each pose's max_breaths still caps them)."""
 MAX_ROUNDS = 10
 """Most rounds of a flow's first group."""
+MAX_AGAIN = 5
+"""Most extra rounds of the focus poses, when a few focus poses cannot fill half of a long
+class at their most breaths."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,7 @@ def compose(catalog: Catalog, wishes: Wishes) -> Composition:
     if wishes.focus:
         from matcast.compose.wishes import check_focus
 
-        check_focus(wishes.focus, catalog.vocabulary())
+        check_focus(wishes.focus, catalog.focus_areas(), catalog.vocabulary())
     cards = sorted(catalog.cards.values(), key=lambda c: c.id)
     pool = [c for c in cards if allowed(c, wishes, conditions, avoided)]
     left_out = tuple(c.id for c in cards if c.id in avoided or c.contraindications & conditions)
@@ -188,6 +192,8 @@ class _Draft:
         self.boost = 1.0
         """Focus poses' written breaths times this, while they hold too little of the time."""
         self.rounds = 1
+        self.again = 0
+        """Extra rounds of the focus poses (see :func:`~matcast.compose.arc.focus_rounds`)."""
         self.dropped = 0
         """Off-focus poses a flow leaves out, while the focus holds too little of the time."""
         self.relax_minutes = max(0.75, RELAX_SHARE * wishes.minutes)
@@ -217,7 +223,8 @@ class _Draft:
             slots = _without_one_off_focus(slots)
         slots = [replace(s, breaths=_scaled(s, self.stretch * (self.boost if s.focus else 1)))
                  for s in slots]
-        self.slots = rounds(slots, self.rounds)
+        self.slots = focus_rounds(rounds(slots, self.rounds), self.again,
+                                  wishes.chosen_style is Style.flow)
         self.relax = relaxation(self.catalog, wishes, self.conditions, self.avoided,
                                 random.Random(wishes.seed), self.slots[-1].card)
 
@@ -269,6 +276,9 @@ class _Draft:
             # The focus poses are at their most breaths: a longer final relaxation takes the
             # time the off-focus poses would.
             self.relax_minutes = min(MAX_RELAX * self.wishes.minutes, self.relax_minutes * 1.4)
+        elif (flow or self.saturated(timing)) and self.again < MAX_AGAIN:
+            # Every focus pose is in the class and holds all it may: another round of them.
+            self.again += 1
         elif flow or self.saturated(timing):
             # A flow gives every movement one breath, and a short class squeezes every hold to
             # its least: there, only fewer off-focus poses move the share.
@@ -292,6 +302,10 @@ class _Draft:
         self.short = self.exhausted
         if not self.exhausted:
             self.budget += self.target - natural
+        elif self.wishes.focus and self.again < MAX_AGAIN:
+            # Every pose is in, and still short: the focus poses again, rather than every
+            # pose held longer (which would give the focus areas no more of the time).
+            self.again += 1
         elif self.wishes.chosen_style is Style.flow:
             self.rounds = min(MAX_ROUNDS, self.rounds + max(1, math.ceil(
                 self.rounds * (ratio / FLOW_HIGH - 1))))
