@@ -149,6 +149,7 @@ def test_before_run_stays_on_its_feet(catalog: Catalog) -> None:
     (["--minutes", "soon"], ["--minutes must be from 5 to 90 minutes; got 'soon'"]),
     (["--focus", "hammies"], ["--focus 'hammies' is not a target area", "hamstrings"]),
     (["--focus", ","], ["--focus needs at least one word"]),
+    (["--focus", "whole-body"], ["--focus 'whole-body' cannot be a focus", "hamstrings"]),
     (["--for", "marathon"], ["--for must be one of after-run, before-run, recovery, bedtime"]),
     (["--avoid", "elbows"], ["--avoid 'elbows' is neither", "knees", "lower-back"]),
     (["--level", "expert"], ["--level must be one of gentle, beginner, all, advanced"]),

@@ -124,6 +124,11 @@ def _loaded(catalog: Catalog, data: dict[str, Any], slug: str) -> LoadedRoutine:
     return LoadedRoutine(slug, catalog.library / f"{slug}.yaml", routine, poses, paths)
 
 
+def _a(word: str) -> str:
+    """``after-run`` -> ``an after-run``."""
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
 def _steps(catalog: Catalog) -> dict[str, int]:
     return {pid: len(pose.enter) + len(pose.exit) for pid, pose in catalog.poses.items()}
 
@@ -142,7 +147,7 @@ def compose(catalog: Catalog, wishes: Wishes) -> Composition:
     focus = set(wishes.focus)
     if focus and not any(c.targets & focus for c in pool):
         raise UsageError(
-            f"no pose of {catalog.library} that a {wishes.purpose.value} class at level "
+            f"no pose of {catalog.library} that {_a(wishes.purpose.value)} class at level "
             f"{wishes.level.value} may use targets {', '.join(wishes.focus)}"
             + (f" once --avoid {','.join(wishes.avoid)} is applied" if wishes.avoid else "")
             + "\n    hint: choose other focus areas, another --for or --level, or avoid less")
@@ -163,7 +168,7 @@ def compose(catalog: Catalog, wishes: Wishes) -> Composition:
         return Composition(wishes, tuple(slots), relax, relax_minutes,
                            tuple(sorted(conditions)), left_out, timing, draft.share(timing))
     focus_poses = sorted(c.id for c in pool if c.targets & focus)
-    why = (f"the {len(pool)} poses a {wishes.purpose.value} class at level "
+    why = (f"the {len(pool)} poses {_a(wishes.purpose.value)} class at level "
            f"{wishes.level.value} may use"
            f"{' with --avoid ' + ','.join(wishes.avoid) if wishes.avoid else ''}")
     if focus and draft.short:
