@@ -157,7 +157,10 @@ def compose(catalog: Catalog, wishes: Wishes) -> Composition:
                          "--for or --level")
     draft = _Draft(catalog, wishes, pool, conditions, avoided)
     for _ in range(ATTEMPTS):
+        before = draft.state()
         verdict = draft.attempt()
+        if verdict is None and draft.state() == before:
+            break  # nothing left to change: the next try would be this one again
         if verdict is not None:
             return Composition(wishes, tuple(draft.slots), draft.relax, draft.relax_minutes,
                                tuple(sorted(conditions)), left_out, verdict,
@@ -281,9 +284,9 @@ class _Draft:
             # The focus poses are at their most breaths: a longer final relaxation takes the
             # time the off-focus poses would.
             self.relax_minutes = min(MAX_RELAX * self.wishes.minutes, self.relax_minutes * 1.4)
-        elif (flow or self.saturated(timing)) and self.again < MAX_AGAIN:
+        elif (flow or self.saturated(timing)) and self._again(1.0):
             # Every focus pose is in the class and holds all it may: another round of them.
-            self.again += 1
+            pass
         elif flow or self.saturated(timing):
             # A flow gives every movement one breath, and a short class squeezes every hold to
             # its least: there, only fewer off-focus poses move the share.
@@ -301,16 +304,32 @@ class _Draft:
 
     def saturated(self, timing: Planned) -> bool:
         """Whether the focus poses already hold all the breaths they may, or boosting failed."""
-        return self.boost > 8
+        return self.boost > 8 or all(
+            s.breaths is None or s.breaths >= (s.card.max_breaths or 60)
+            for s in self.slots if s.focus)
+
+    def state(self) -> tuple[object, ...]:
+        """Everything a try changes for the next one."""
+        return (self.budget, self.stretch, self.boost, self.again, self.dropped,
+                self.relax_minutes, self.rounds)
+
+    def _again(self, ratio: float) -> bool:
+        """Another round of the focus poses, when one can be added (as many as a class
+        ``ratio`` times too short needs at once); False when there is none to add."""
+        if self.again >= MAX_AGAIN or (self.again and not any(s.again for s in self.slots)):
+            return False
+        self.again = min(MAX_AGAIN, self.again + max(1, math.ceil(ratio - 1.0)))
+        return True
 
     def _longer(self, natural: float, ratio: float) -> None:
+        flow = self.wishes.chosen_style is Style.flow
         self.short = self.exhausted
         if not self.exhausted:
             self.budget += self.target - natural
-        elif self.wishes.focus and self.again < MAX_AGAIN:
+        elif self.wishes.focus and self._again(ratio / (FLOW_HIGH if flow else BEST[1])):
             # Every pose is in, and still short: the focus poses again, rather than every
             # pose held longer (which would give the focus areas no more of the time).
-            self.again += 1
+            pass
         elif self.wishes.chosen_style is Style.flow:
             self.rounds = min(MAX_ROUNDS, self.rounds + max(1, math.ceil(
                 self.rounds * (ratio / FLOW_HIGH - 1))))
