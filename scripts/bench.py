@@ -456,7 +456,7 @@ def compose_bench(count: int) -> None:
         compile_routine(post_run, CompileOptions(minutes=30))
     yardstick = (time.perf_counter() - start) / 5
     rng = random.Random(42)
-    vocabulary, conditions = catalog.vocabulary(), catalog.conditions()
+    vocabulary, conditions = catalog.focus_areas(), catalog.conditions()
     times: dict[str, list[float]] = {"5-15": [], "15-45": [], "45-90": []}
     refused = 0
     for _ in range(count):

@@ -53,7 +53,8 @@ ComposeMinutesOpt = Annotated[float, typer.Option(
 FocusOpt = Annotated[str | None, typer.Option(
     "--focus", parser=_focus, metavar="AREAS",
     help="Target areas that get most of the hold time, separated by commas, e.g. "
-         "hips,hamstrings (the pose library's vocabulary; a wrong word lists it).")]
+         "hips,hamstrings (the pose library's targets that a held pose works; a wrong word "
+         "lists them).")]
 ForOpt = Annotated[Purpose, typer.Option(
     "--for", parser=checks.one_of("--for", Purpose, Purpose.after_run), metavar="PURPOSE",
     show_default=False,
@@ -112,8 +113,9 @@ def compose_command(
     The class has an arc (arrival, warm-up, main work, cool-down, a final relaxation of at
     least a tenth), moves only downwards (standing, kneeling, seated, lying), does both sides
     of one-sided poses, follows twists and deep backbends with a counter-pose, gives the focus
-    areas at least half of the hold time, and lasts exactly --minutes. The file is an ordinary
-    routine: validate, edit and build it like any other.
+    areas at least half of the hold time (in rounds of the focus poses when a few cannot fill
+    it once), and lasts exactly --minutes. The file is an ordinary routine: validate, edit and
+    build it like any other.
     """
     import random
 

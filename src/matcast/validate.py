@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from matcast.errors import Problem, RoutineError, UsageError
 from matcast.routine.files import file_link, library_link, poses_link
@@ -94,7 +95,10 @@ def _file(path: Path, library: Path, is_pose: bool, report: Report) -> LoadedRou
         return None
     try:
         if path.name == LIBRARY_CONFIG:
-            load_library_config(path)
+            config = load_library_config(path)
+            if config.composed:
+                report.add(composed_problems(path, [c.model_dump(mode="json", by_alias=True)
+                                                    for c in config.composed]))
         elif path.name == LEXICON:
             from matcast.routine.lexicon import load_lexicon
 
@@ -191,3 +195,46 @@ def _doc(path: Path) -> YamlDoc:
         return read_yaml(path)
     except YamlProblems:
         return YamlDoc(path, None)
+
+
+def composed_problems(path: Path, entries: list[dict[str, Any]]) -> list[Problem]:
+    """What ``build --all`` would refuse in library.yaml's composed entries: an --avoid word
+    that is neither an area, a condition nor a pose of the library, a focus area no held pose
+    targets, or a class that cannot be composed. Nothing is said when the poses themselves do
+    not load (their own files report that)."""
+    from matcast.build.composed import composed_wishes
+    from matcast.compose import compose, load_catalog
+
+    try:
+        catalog = load_catalog(path.parent)
+    except (RoutineError, UsageError):
+        return []
+    doc = _doc(path)
+    problems: list[Problem] = []
+    areas, targets = catalog.focus_areas(), catalog.vocabulary()
+    for i, entry in enumerate(entries):
+        found = len(problems)
+        for j, word in enumerate(entry.get("avoid") or ()):
+            try:
+                catalog.resolve_avoid((word,))
+            except UsageError as exc:
+                problems.append(_located(doc, ("composed", i, "avoid", j), exc))
+        for j, word in enumerate(entry.get("focus") or ()):
+            if word in targets and word not in areas:
+                problems.append(doc.problem(
+                    ("composed", i, "focus", j), f"{word!r} cannot be a focus: only the "
+                    "library's relaxation poses target it", f"one of {', '.join(areas)}"))
+        if len(problems) > found:
+            continue
+        try:
+            compose(catalog, composed_wishes(entry))
+        except UsageError as exc:
+            problems.append(_located(doc, ("composed", i), exc))
+    return problems
+
+
+def _located(doc: YamlDoc, key: tuple[str | int, ...], exc: UsageError) -> Problem:
+    message, _, hint = str(exc).partition("\n    hint: ")
+    if key[-2:-1] == ("avoid",):
+        message = message.replace("--avoid ", "", 1)
+    return doc.problem(key, message, hint or None)

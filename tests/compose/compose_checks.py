@@ -14,7 +14,7 @@ import yaml
 
 from matcast.compiler import CompileOptions, compile_routine
 from matcast.compose import Catalog, Composition, Wishes, compose, focus_share, library_ref
-from matcast.compose.catalog import TIER
+from matcast.compose.catalog import TIER, _value
 from matcast.compose.wishes import Purpose
 from matcast.cues import SAMPLE_RATE
 from matcast.errors import UsageError
@@ -30,7 +30,7 @@ REFUSALS = ("no pose of", "only ", "no class could be composed")
 
 def random_wishes(rng: random.Random, catalog: Catalog) -> Wishes:
     """Wishes drawn from the whole option space."""
-    vocabulary = catalog.vocabulary()
+    vocabulary = catalog.focus_areas()
     conditions = catalog.conditions()
     minutes = rng.choice([5, 7.5, 10, 12, 15, 20, 25, 30, 40, 45, 60, 75, 90,
                           round(rng.uniform(5, 90), 1)])
@@ -65,7 +65,9 @@ class Figures:
 
 def loaded_from_text(text: str, catalog: Catalog, slug: str) -> LoadedRoutine:
     """The routine file's text, validated by the model, without a trip to the disk."""
-    routine = Routine.model_validate(yaml.safe_load(text))
+    # libyaml's loader when PyYAML has it: the sweep parses a thousand files.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    routine = Routine.model_validate(yaml.load(text, Loader=loader))
     poses = {ref.pose: catalog.poses[ref.pose] for ref in routine.sequence}
     paths = {pid: catalog.paths[pid] for pid in poses}
     return LoadedRoutine(slug, catalog.library / f"{slug}.yaml", routine, poses, paths)
@@ -130,15 +132,19 @@ def problems_of(composition: Composition, loaded: LoadedRoutine, wishes: Wishes,
 
 
 def order_problems(loaded: LoadedRoutine, ids: list[str], wishes: Wishes) -> list[str]:
-    """The body never climbs back up between poses; no pose twice in a hold class."""
+    """The body never climbs back up between poses; no pose twice in a hold class but a focus
+    pose's next round."""
     problems = []
     spans = [span(loaded.poses[i]) for i in ids]
     for (a, x), (b, y) in itertools.pairwise(zip(ids, spans, strict=True)):
         assert x is not None and y is not None
         if TIER[y.start] < TIER[x.end]:
             problems.append(f"climbs from {a} ({x.end}) to {b} ({y.start})")
-    if wishes.chosen_style is Style.hold and len(set(ids)) != len(ids):
-        problems.append(f"repeats a pose: {ids}")
+    twice = {i for i in ids if ids.count(i) > 1}
+    if wishes.chosen_style is Style.hold and any(
+            not loaded.poses[i].targets or not {_value(t) for t in loaded.poses[i].targets}
+            & set(wishes.focus) for i in twice):
+        problems.append(f"repeats a pose that targets no focus area: {ids}")
     return problems
 
 

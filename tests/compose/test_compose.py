@@ -48,16 +48,18 @@ def run_main(args: list[str], capsys: pytest.CaptureFixture[str],
 def test_seeded_compositions_pass_every_check(catalog: Catalog, tmp_path: Path) -> None:
     figures = sweep(catalog, 60, seed=5, folder=tmp_path)
     assert figures.failures == []
-    assert figures.composed >= 30, figures.line()
+    assert sum(figures.refused.values()) <= 9, figures.line()
     assert figures.worst_error <= 0.01
 
 
 @pytest.mark.slow
 def test_a_thousand_seeded_compositions(catalog: Catalog, tmp_path: Path) -> None:
-    figures = sweep(catalog, 1000, seed=13, folder=tmp_path)
+    # Every 50th class saved and loaded back by the real loader; the others checked in memory.
+    figures = sweep(catalog, 1000, seed=13, folder=tmp_path, on_disk_every=50)
     print(figures.line())
     assert figures.failures == []
-    assert figures.composed >= 500, figures.line()
+    # 176 of these 1,000 were refused before focus poses could be done in rounds; 78 now.
+    assert sum(figures.refused.values()) <= 100, figures.line()
 
 
 def test_the_runners_request(catalog: Catalog, capsys: pytest.CaptureFixture[str],
@@ -149,6 +151,7 @@ def test_before_run_stays_on_its_feet(catalog: Catalog) -> None:
     (["--minutes", "soon"], ["--minutes must be from 5 to 90 minutes; got 'soon'"]),
     (["--focus", "hammies"], ["--focus 'hammies' is not a target area", "hamstrings"]),
     (["--focus", ","], ["--focus needs at least one word"]),
+    (["--focus", "whole-body"], ["--focus 'whole-body' cannot be a focus", "hamstrings"]),
     (["--for", "marathon"], ["--for must be one of after-run, before-run, recovery, bedtime"]),
     (["--avoid", "elbows"], ["--avoid 'elbows' is neither", "knees", "lower-back"]),
     (["--level", "expert"], ["--level must be one of gentle, beginner, all, advanced"]),

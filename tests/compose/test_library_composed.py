@@ -85,6 +85,27 @@ def test_library_config_checks_composed_entries(tmp_path: Path) -> None:
     assert "minutes" in text and "hipps" in text
 
 
+def test_validate_checks_composed_entries_where_they_are(tmp_path: Path) -> None:
+    from matcast.validate import validate_paths
+
+    library = library_of(tmp_path)
+    (library / "library.yaml").write_text(CONFIG + (
+        "  - {slug: b, minutes: 15, focus: [whole-body], seed: 1}\n"
+        "  - {slug: c, minutes: 15, focus: [neck], seed: 1,\n"
+        "     avoid: [cat-cow, thread-the-needle, ragdoll, puppy]}\n"
+        "  - {slug: d, minutes: 15, focus: [hips], avoid: [knees, elbows], seed: 1}\n"),
+        encoding="utf-8")
+    problems = validate_paths([library]).problems
+    found = {(p.line, p.key_path): p for p in problems}
+    assert set(found) == {(6, "composed[1].focus[0]"), (7, "composed[2]"),
+                          (9, "composed[3].avoid[1]")}, [p.format() for p in problems]
+    assert "'whole-body' cannot be a focus" in found[6, "composed[1].focus[0]"].message
+    assert "targets neck once --avoid" in found[7, "composed[2]"].message
+    elbows = found[9, "composed[3].avoid[1]"]
+    assert elbows.message.startswith("'elbows' is neither a body area or condition")
+    assert elbows.hint is not None and "knees" in elbows.hint
+
+
 def test_a_routine_names_its_library(tmp_path: Path) -> None:
     library_of(tmp_path)
     elsewhere = tmp_path / "mine"

@@ -72,18 +72,24 @@ def compose_library(library: Path, entries: list[dict[str, Any]], manifest: Mani
     return result
 
 
-def _text(catalog: Any, entry: dict[str, Any], path: Path) -> str:
-    from matcast.compose import Wishes, compose
+def composed_wishes(entry: dict[str, Any]) -> Any:
+    """The wishes of one composed entry of library.yaml (as its JSON)."""
+    from matcast.compose import Wishes
     from matcast.compose.wishes import Purpose
     from matcast.routine.enums import Level, Style
 
-    wishes = Wishes(minutes=entry["minutes"], focus=tuple(entry.get("focus") or ()),
-                    level=Level(entry.get("level") or "all"),
-                    purpose=Purpose(entry.get("for") or "after-run"),
-                    avoid=tuple(entry.get("avoid") or ()),
-                    style=Style(entry["style"]) if entry.get("style") else None,
-                    seed=entry["seed"])
-    composition = compose(catalog, wishes)
+    return Wishes(minutes=entry["minutes"], focus=tuple(entry.get("focus") or ()),
+                  level=Level(entry.get("level") or "all"),
+                  purpose=Purpose(entry.get("for") or "after-run"),
+                  avoid=tuple(entry.get("avoid") or ()),
+                  style=Style(entry["style"]) if entry.get("style") else None,
+                  seed=entry["seed"])
+
+
+def _text(catalog: Any, entry: dict[str, Any], path: Path) -> str:
+    from matcast.compose import compose
+
+    composition = compose(catalog, composed_wishes(entry))
     return composition.text(catalog, "..", f"{COMPOSED_DIR}/{path.name}",
                             path.parent.parent.name,
                             episode=f"library.yaml's composed episode {entry['slug']!r}")

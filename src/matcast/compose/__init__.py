@@ -24,6 +24,7 @@ from matcast.compose.arc import (
     allowed,
     arrive,
     draw,
+    focus_rounds,
     order,
     pick,
     relaxation,
@@ -43,7 +44,7 @@ __all__ = ["Catalog", "Composition", "Purpose", "Wishes", "compose", "focus_shar
 
 RELAX_SHARE = 0.13
 """The final relaxation's written share of the class (the fitter keeps at least 10%)."""
-ATTEMPTS = 12
+ATTEMPTS = 16
 """Tries at the number of poses before giving up on a length."""
 BEST = (0.75, 1.6)
 """Target length over the class's length as written: inside this, the holds end up near what
@@ -59,6 +60,9 @@ MAX_STRETCH = 8.0
 """Most a hold class stretches its written breaths (each pose's max_breaths still caps them)."""
 MAX_ROUNDS = 10
 """Most rounds of a flow's first group."""
+MAX_AGAIN = 5
+"""Most extra rounds of the focus poses, when a few focus poses cannot fill half of a long
+class at their most breaths."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,11 @@ def _loaded(catalog: Catalog, data: dict[str, Any], slug: str) -> LoadedRoutine:
     return LoadedRoutine(slug, catalog.library / f"{slug}.yaml", routine, poses, paths)
 
 
+def _a(word: str) -> str:
+    """``after-run`` -> ``an after-run``."""
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
 def _steps(catalog: Catalog) -> dict[str, int]:
     return {pid: len(pose.enter) + len(pose.exit) for pid, pose in catalog.poses.items()}
 
@@ -131,14 +140,14 @@ def compose(catalog: Catalog, wishes: Wishes) -> Composition:
     if wishes.focus:
         from matcast.compose.wishes import check_focus
 
-        check_focus(wishes.focus, catalog.vocabulary())
+        check_focus(wishes.focus, catalog.focus_areas(), catalog.vocabulary())
     cards = sorted(catalog.cards.values(), key=lambda c: c.id)
     pool = [c for c in cards if allowed(c, wishes, conditions, avoided)]
     left_out = tuple(c.id for c in cards if c.id in avoided or c.contraindications & conditions)
     focus = set(wishes.focus)
     if focus and not any(c.targets & focus for c in pool):
         raise UsageError(
-            f"no pose of {catalog.library} that a {wishes.purpose.value} class at level "
+            f"no pose of {catalog.library} that {_a(wishes.purpose.value)} class at level "
             f"{wishes.level.value} may use targets {', '.join(wishes.focus)}"
             + (f" once --avoid {','.join(wishes.avoid)} is applied" if wishes.avoid else "")
             + "\n    hint: choose other focus areas, another --for or --level, or avoid less")
@@ -148,7 +157,10 @@ def compose(catalog: Catalog, wishes: Wishes) -> Composition:
                          "--for or --level")
     draft = _Draft(catalog, wishes, pool, conditions, avoided)
     for _ in range(ATTEMPTS):
+        before = draft.state()
         verdict = draft.attempt()
+        if verdict is None and draft.state() == before:
+            break  # nothing left to change: the next try would be this one again
         if verdict is not None:
             return Composition(wishes, tuple(draft.slots), draft.relax, draft.relax_minutes,
                                tuple(sorted(conditions)), left_out, verdict,
@@ -159,7 +171,7 @@ def compose(catalog: Catalog, wishes: Wishes) -> Composition:
         return Composition(wishes, tuple(slots), relax, relax_minutes,
                            tuple(sorted(conditions)), left_out, timing, draft.share(timing))
     focus_poses = sorted(c.id for c in pool if c.targets & focus)
-    why = (f"the {len(pool)} poses a {wishes.purpose.value} class at level "
+    why = (f"the {len(pool)} poses {_a(wishes.purpose.value)} class at level "
            f"{wishes.level.value} may use"
            f"{' with --avoid ' + ','.join(wishes.avoid) if wishes.avoid else ''}")
     if focus and draft.short:
@@ -188,6 +200,8 @@ class _Draft:
         self.boost = 1.0
         """Focus poses' written breaths times this, while they hold too little of the time."""
         self.rounds = 1
+        self.again = 0
+        """Extra rounds of the focus poses (see :func:`~matcast.compose.arc.focus_rounds`)."""
         self.dropped = 0
         """Off-focus poses a flow leaves out, while the focus holds too little of the time."""
         self.relax_minutes = max(0.75, RELAX_SHARE * wishes.minutes)
@@ -217,7 +231,8 @@ class _Draft:
             slots = _without_one_off_focus(slots)
         slots = [replace(s, breaths=_scaled(s, self.stretch * (self.boost if s.focus else 1)))
                  for s in slots]
-        self.slots = rounds(slots, self.rounds)
+        self.slots = focus_rounds(rounds(slots, self.rounds), self.again,
+                                  wishes.chosen_style is Style.flow)
         self.relax = relaxation(self.catalog, wishes, self.conditions, self.avoided,
                                 random.Random(wishes.seed), self.slots[-1].card)
 
@@ -269,6 +284,9 @@ class _Draft:
             # The focus poses are at their most breaths: a longer final relaxation takes the
             # time the off-focus poses would.
             self.relax_minutes = min(MAX_RELAX * self.wishes.minutes, self.relax_minutes * 1.4)
+        elif (flow or self.saturated(timing)) and self._again(1.0):
+            # Every focus pose is in the class and holds all it may: another round of them.
+            pass
         elif flow or self.saturated(timing):
             # A flow gives every movement one breath, and a short class squeezes every hold to
             # its least: there, only fewer off-focus poses move the share.
@@ -286,12 +304,32 @@ class _Draft:
 
     def saturated(self, timing: Planned) -> bool:
         """Whether the focus poses already hold all the breaths they may, or boosting failed."""
-        return self.boost > 8
+        return self.boost > 8 or all(
+            s.breaths is None or s.breaths >= (s.card.max_breaths or 60)
+            for s in self.slots if s.focus)
+
+    def state(self) -> tuple[object, ...]:
+        """Everything a try changes for the next one."""
+        return (self.budget, self.stretch, self.boost, self.again, self.dropped,
+                self.relax_minutes, self.rounds)
+
+    def _again(self, ratio: float) -> bool:
+        """Another round of the focus poses, when one can be added (as many as a class
+        ``ratio`` times too short needs at once); False when there is none to add."""
+        if self.again >= MAX_AGAIN or (self.again and not any(s.again for s in self.slots)):
+            return False
+        self.again = min(MAX_AGAIN, self.again + max(1, math.ceil(ratio - 1.0)))
+        return True
 
     def _longer(self, natural: float, ratio: float) -> None:
+        flow = self.wishes.chosen_style is Style.flow
         self.short = self.exhausted
         if not self.exhausted:
             self.budget += self.target - natural
+        elif self.wishes.focus and self._again(ratio / (FLOW_HIGH if flow else BEST[1])):
+            # Every pose is in, and still short: the focus poses again, rather than every
+            # pose held longer (which would give the focus areas no more of the time).
+            pass
         elif self.wishes.chosen_style is Style.flow:
             self.rounds = min(MAX_ROUNDS, self.rounds + max(1, math.ceil(
                 self.rounds * (ratio / FLOW_HIGH - 1))))

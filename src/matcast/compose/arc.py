@@ -50,6 +50,8 @@ class Slot:
     focus: bool
     repeat: int = 0
     """0 for a pose's first appearance; 1, 2, ... for a flow's later rounds."""
+    again: bool = False
+    """A focus pose's second (third, ...) round, done where its group of poses ends."""
 
 
 def allowed(card: Card, wishes: Wishes, conditions: frozenset[str], poses: frozenset[str]
@@ -288,6 +290,34 @@ def rounds(slots: list[Slot], count: int) -> list[Slot]:
     group = slots[start:end]
     repeated = [Slot(s.card, s.breaths, s.focus, n) for n in range(1, count) for s in group]
     return [*slots[:end], *repeated, *slots[end:]]
+
+
+def focus_rounds(slots: list[Slot], count: int, flow: bool = False) -> list[Slot]:
+    """Each group of poses in one place followed by ``count`` more rounds of its focus poses,
+    when the focus poses alone cannot fill half of the class: a pose that ends where it began
+    and needs no counter-pose is done again before the body moves on (never
+    climbing back up, since the group's poses start and end at one height). A flow repeats
+    only two poses or more with three sides in all, so that no line comes back within half a
+    minute."""
+    if count <= 0:
+        return slots
+    out: list[Slot] = []
+    run: list[Slot] = []
+    for i, slot in enumerate(slots):
+        run.append(slot)
+        if i + 1 < len(slots) and slots[i + 1].card.tiers == slot.card.tiers:
+            continue
+        out += run
+        again = [s for s in run if s.focus and s.repeat == 0 and not s.again
+                 and s.card.tiers[0] == s.card.tiers[2] and not s.card.needs_counter]
+        sides = sum(2 if s.card.two_sided else 1 for s in again)
+        if flow and (len(again) < 2 or sides < 3):
+            again = []
+        if again and again[0].card.tiers[0] >= out[-1].card.tiers[2]:
+            out += [Slot(s.card, s.breaths, True, n, again=True)
+                    for n in range(1, count + 1) for s in again]
+        run = []
+    return out
 
 
 def rounds_needed(short_by: float) -> int:

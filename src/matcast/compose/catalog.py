@@ -140,6 +140,13 @@ class Catalog:
         """The target areas the library's poses name, sorted."""
         return sorted({t for c in self.cards.values() for t in c.targets})
 
+    def focus_areas(self) -> list[str]:
+        """The target areas a class can focus on: those of poses held in the main part of a
+        class (an area only a relaxation names, like whole-body, cannot take most of the
+        time), sorted."""
+        return sorted({t for c in self.cards.values() if not c.relaxation and not c.by_clock
+                       for t in c.targets})
+
     def conditions(self) -> list[str]:
         """The contraindications the library's poses name, sorted."""
         from matcast.routine import enums

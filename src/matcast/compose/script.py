@@ -39,6 +39,7 @@ PHASES = {
 }
 """Said before the first pose of each part of the class, so the listener hears its shape."""
 ROUND_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+ORDINALS = ("second", "third", "fourth", "fifth", "sixth", "seventh")
 
 SHORT_CLASS = 10.0
 """Classes shorter than this (minutes) say less around the poses."""
@@ -96,16 +97,34 @@ def intro(wishes: Wishes, conditions: list[str]) -> list[str]:
     return lines
 
 
-def sequence(slots: list[Slot], relax: Card, relax_minutes: float, short: bool = False
-             ) -> list[dict[str, Any]]:
+def again_line(slots: list[Slot], i: int, focus: tuple[str, ...], flow: bool) -> str | None:
+    """What is said before a focus pose's next round: the round, at the first pose of each
+    round; in flow, which side goes first (a pose said again is named without its lead)."""
+    slot = slots[i]
+    lines = []
+    if i == 0 or not slots[i - 1].again or slots[i - 1].repeat != slot.repeat:
+        word = ORDINALS[min(slot.repeat, len(ORDINALS)) - 1]
+        areas = listed([spoken(f) for f in focus]) if focus else "focus"
+        lines.append(f"Once more for your {areas}: a {word} round.")
+    if flow and slot.card.two_sided:
+        lines.append(f"{slot.card.name} again, right side first.")
+    return " ".join(lines) or None
+
+
+def sequence(slots: list[Slot], relax: Card, relax_minutes: float, short: bool = False,
+             focus: tuple[str, ...] = (), flow: bool = False) -> list[dict[str, Any]]:
     """The routine's sequence: each pose with its hold, a line at each part of the arc."""
     parts = phases(sum(1 for s in slots if s.repeat == 0))
     out: list[dict[str, Any]] = []
     first_of_round: set[int] = set()
     index = 0
-    for slot in slots:
+    for i, slot in enumerate(slots):
         item: dict[str, Any] = {"pose": slot.card.id}
-        if slot.repeat:
+        if slot.again:
+            line = again_line(slots, i, focus, flow)
+            if line:
+                item["say"] = line
+        elif slot.repeat:
             word = ROUND_WORDS[min(slot.repeat, len(ROUND_WORDS)) - 1]
             lines = []
             if slot.repeat not in first_of_round:
@@ -155,7 +174,8 @@ def routine_data(wishes: Wishes, slots: list[Slot], relax: Card, relax_minutes: 
     data["intro"] = intro(wishes, conditions)
     data["outro"] = ["Notice how your body feels now, compared with when you began.",
                      FAREWELL[wishes.purpose]]
-    data["sequence"] = sequence(slots, relax, relax_minutes, wishes.minutes < SHORT_CLASS)
+    data["sequence"] = sequence(slots, relax, relax_minutes, wishes.minutes < SHORT_CLASS,
+                                wishes.focus, wishes.chosen_style is Style.flow)
     if wishes.level is not Level.all:
         # The level picks what each pose says: the episode a library publishes is built at it.
         data["variants"] = [{"level": wishes.level.value}]
@@ -180,7 +200,6 @@ def header(wishes: Wishes, slots: list[Slot], relax: Card, left_out: list[str],
         by_part.setdefault(part, []).append(slot.card.id)
     arc = "; ".join(f"{p} {', '.join(ids)}" for p, ids in by_part.items())
     focus = [s.card.id for s in slots if s.focus and s.repeat == 0]
-    rounds = max((s.repeat for s in slots), default=0)
     build = f"matcast build {file_shown}"
     if wishes.level is not Level.all:
         build += f" --level {wishes.level.value}"
@@ -194,9 +213,14 @@ def header(wishes: Wishes, slots: list[Slot], relax: Card, left_out: list[str],
         "changes the class, so edit library.yaml, not this file.",
         f"The arc:   {arc}; relaxation {relax.id}.",
     ]
+    rounds = max((s.repeat for s in slots if not s.again), default=0)
     if rounds:
         lines.append(f"The flow's first poses are done {rounds + 1} times (rounds), to fill "
                      "the length.")
+    again = max((s.repeat for s in slots if s.again), default=0)
+    if again:
+        lines.append(f"The focus poses are done {again + 1} times in all (rounds), where each "
+                     "group of poses ends: alone, they could not hold half of the class.")
     if wishes.focus:
         lines.append(f"Focus ({', '.join(wishes.focus)}): {', '.join(focus) or 'none'}.")
     if left_out:

@@ -132,11 +132,18 @@ def split_words(option: str, raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(words))
 
 
-def check_focus(words: tuple[str, ...], vocabulary: list[str]) -> tuple[str, ...]:
-    """Focus areas, each one of ``vocabulary``."""
+def check_focus(words: tuple[str, ...], vocabulary: list[str],
+                targets: list[str] | None = None) -> tuple[str, ...]:
+    """Focus areas, each one of ``vocabulary`` (the areas a class can focus on); ``targets``,
+    every target area the library names, tells an area no held pose targets from a typo."""
     import difflib
 
     for word in words:
+        if targets is not None and word in targets and word not in vocabulary:
+            raise UsageError(f"--focus {word!r} cannot be a focus: only the library's "
+                             "relaxation poses target it, and a class's focus takes most of "
+                             f"its hold time\n    hint: one or more of {', '.join(vocabulary)},"
+                             " separated by commas")
         if word not in vocabulary:
             close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]}?" if close else ""
