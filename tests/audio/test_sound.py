@@ -70,7 +70,9 @@ def test_chimes_in_holds_leaves_holds_wordless_between_two_chimes() -> None:
                    if e.hold and (e.pose == "final-relaxation") is relaxation)
 
     quiet_options = CompileOptions(cues=CueSounds.chimes_in_holds)
-    assert held(quiet_options, False) == held(None, False)  # the holds last just as long
+    # The holds last as long, but for the breath a spoken hold may add to fit its words.
+    quiet, spoken = held(quiet_options, False), held(None, False)
+    assert spoken * 0.98 <= quiet <= spoken
     # The relaxation keeps its share of a session the hold chimes make a little longer.
     assert held(quiet_options, True) >= held(None, True)
 

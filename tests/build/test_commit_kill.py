@@ -72,7 +72,7 @@ def agree(out: Path) -> float:
     return float(cues["duration"])
 
 
-@pytest.mark.slow  # three builds and a kill each: the default suite keeps the recover() test
+@pytest.mark.slow  # three builds and a kill each
 @pytest.mark.parametrize("kill_at", [2, 3, 4])
 def test_a_kill_between_renames_is_finished_by_the_next_build(
         tmp_path: Path, kill_at: int) -> None:
@@ -99,6 +99,7 @@ def test_a_kill_between_renames_is_finished_by_the_next_build(
     assert not list(out.glob(f".*{COMMIT_SUFFIX}")) and not list(out.glob(f".*{TMP_SUFFIX}"))
 
 
+@pytest.mark.slow  # two builds and a kill
 def test_recover_alone_restores_one_generation(tmp_path: Path) -> None:
     """What the lock holder runs first: the killed build's files, all four, without a rebuild."""
     from matcast.fs.atomic import recover

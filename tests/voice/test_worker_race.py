@@ -57,6 +57,7 @@ def first_render(path: Path) -> tuple[dict[str, object], str | None]:
         worker.close()
 
 
+@pytest.mark.slow  # fifty fresh workers on busy cores: CI runs it with -m slow
 def test_first_render_of_fresh_workers_is_complete_under_load(
         tmp_path: Path, busy_cores: None) -> None:
     failures = []
