@@ -275,7 +275,9 @@ def _with_bed(voice: VoiceTrack, script: CueScript, bed: Bed, slug: str, target_
     than a voice-only build; it never holds the session or the bed whole."""
     from matcast.audio import bed as beds
     from matcast.audio.session_mix import bed_layer, mix_session
+    from matcast.audio.stream import unmap_freed_blocks
 
+    unmap_freed_blocks()
     layer = bed_layer(bed.kind, bed.path, voice.samples, zlib.crc32(slug.encode()))
     return mix_session(script, voice, layer, beds.DEFAULT_LEVEL_DB + bed.level_db, target_lufs,
                        SESSION_CEILING_DBTP)
