@@ -25,9 +25,9 @@ from matcast.audio.mixer import VoiceTrack, to_int16
 from matcast.audio.stream import BLOCK
 from matcast.cues import SAMPLE_RATE, CueScript
 
-_CACHED_BLOCKS = 2
-"""Generated-bed blocks kept: the one being read and the one before (a span the limiter re-reads
-may straddle two)."""
+_CACHED_BLOCKS = 1
+"""Generated-bed blocks kept (8 MB each): every pass reads forward, so a read that straddles two
+blocks renders the second as the first is done with."""
 
 
 class GeneratedLayer:
