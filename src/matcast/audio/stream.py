@@ -25,6 +25,8 @@ BLOCK = 1 << 20
 
 _M_MMAP_THRESHOLD = -3
 """glibc's mallopt parameter: allocations at least this large are mmapped, freed by munmap."""
+_M_ARENA_MAX = -8
+"""glibc's mallopt parameter: how many malloc arenas threads may create."""
 _MMAP_THRESHOLD = 1 << 17
 """glibc's default threshold (128 KiB), here kept fixed."""
 
@@ -40,7 +42,10 @@ def unmap_freed_blocks() -> bool:
     where freed memory stays resident, fragmented, and once more in every thread's own arena
     (the encoder's writer thread renders the session again): with a bed that was 100-150 MB of
     resident memory holding nothing. A fixed threshold costs a page fault per fresh page of a
-    temporary, a few percent of a bed build's time. Process-wide, so called once, by the build.
+    temporary, a few percent of a bed build's time. Threads created after the call share the
+    main arena: only one of a build's threads does numpy work at a time (the others wait on it
+    or on ffmpeg), so they do not contend, and a second arena's leftovers cost ~30 MB of a rain
+    build's peak. Process-wide, so called once, by the build, before it starts its threads.
     """
     name = ctypes.util.find_library("c")
     try:
@@ -50,7 +55,7 @@ def unmap_freed_blocks() -> bool:
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
-    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD))
+    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)) & bool(mallopt(_M_ARENA_MAX, 1))
 
 
 class PcmSource(Protocol):
