@@ -45,12 +45,11 @@ def generate_bed(kind: BedKind, samples: int, sample_rate: int = SAMPLE_RATE,
     a block at a time from a :class:`BedPlan` instead."""
     plan = BedPlan(kind, samples, sample_rate, seed)
     out = np.empty(samples, dtype=np.float32)
-    block = plan.block
 
     def render(start: int) -> None:
-        out[start:start + block] = plan.render(start)[:samples - start]
+        out[start:start + plan.block] = plan.render(start)[:samples - start]
 
-    starts = range(0, samples, block)
+    starts = range(0, samples, plan.block)
     workers = min(_MAX_WORKERS, os.cpu_count() or 1, len(starts))
     if workers <= 1:
         for start in starts:
@@ -106,11 +105,11 @@ def _render_block(design: _Design, noise_seed: np.random.SeedSequence, controls:
     # Noise sample i is raw draw (warm + i) / 4: the first block has run-in noise too.
     noise.advance(start // 4)
     white = _raw_int16(noise, _warmup(hop * _CONTROL_RATE)).astype(np.float64)
-    states = [signal.sosfilt(sos, white, zi=np.zeros((sos.shape[0], 2)))[1]
-              for sos in design.bands]
+    states = [signal.sosfilt(sos, white, zi=np.zeros((len(sos), 2)))[1] for sos in design.bands]
     first = start // hop
     frac = (np.arange(hop, dtype=np.float32) / np.float32(hop))[None, :]
-    mixed = np.empty((_BLOCK_HOPS, hop), dtype=np.float32)
+    whole = out.size == _BLOCK_HOPS * hop  # mixed in place; only a short end through a copy
+    mixed = out.reshape(_BLOCK_HOPS, hop) if whole else np.empty((_BLOCK_HOPS, hop), np.float32)
     # A few seconds at a time, the filters' state carried on (as if filtered at once).
     for row in range(0, _BLOCK_HOPS, _RENDER_HOPS):
         rows = min(_RENDER_HOPS, _BLOCK_HOPS - row)
@@ -130,7 +129,8 @@ def _render_block(design: _Design, noise_seed: np.random.SeedSequence, controls:
     flat = mixed.reshape(-1)
     _add_drops(flat, start, controls.drop_pos, controls.drop_var, controls.drop_amp,
                design.drops)
-    out[:] = flat[:out.size]
+    if not whole:
+        out[:] = flat[:out.size]
 
 
 def _warmup(sample_rate: int) -> int:
@@ -349,18 +349,17 @@ def _arrivals(rng: np.random.Generator, rate: float, seconds: float) -> np.ndarr
 
 def _add_drops(block: np.ndarray, start: int, pos: np.ndarray, variant: np.ndarray,
                amp: np.ndarray, bank: np.ndarray) -> None:
-    """Add the drops that sound in ``block`` (which starts at sample ``start``), in place."""
-    if pos.size == 0:
-        return
+    """Add the drops that sound in ``block`` (which starts at sample ``start``), in place: a
+    stretch of 256K samples at a time (each sample's sum has the same terms in the same order)."""
     length = bank.shape[1]
-    lo, hi = np.searchsorted(pos, [start - length + 1, start + block.size])
-    if lo == hi:
-        return
-    where = (pos[lo:hi] - start)[:, None] + np.arange(length)
-    values = amp[lo:hi, None] * bank[variant[lo:hi]]
-    inside = (where >= 0) & (where < block.size)
-    block += np.bincount(where[inside], weights=values[inside],
-                         minlength=block.size).astype(np.float32)
+    for a in range(0, block.size if pos.size else 0, 1 << 18):
+        b = min(a + (1 << 18), block.size)
+        lo, hi = np.searchsorted(pos, [start + a - length + 1, start + b])
+        where = (pos[lo:hi] - start - a)[:, None] + np.arange(length)
+        values = amp[lo:hi, None] * bank[variant[lo:hi]]
+        inside = (where >= 0) & (where < b - a)
+        block[a:b] += np.bincount(where[inside], weights=values[inside],
+                                  minlength=b - a).astype(np.float32)
 
 
 def _raw_int16(noise: np.random.BitGenerator, samples: int) -> np.ndarray:

@@ -74,14 +74,14 @@ class Energies:
         self.rest = np.empty((0, kw.channels), dtype=np.float32)
 
     def feed(self, block: np.ndarray) -> None:
-        block = as_2d(block).astype(np.float32)
+        block = as_2d(block).astype(np.float32, copy=False)  # read only: no copy needed
         if self.rest.shape[0]:
             block = np.concatenate([self.rest, block])
         whole = block.shape[0] // self.kw.seg * self.kw.seg
         if whole:
             part, self.state = self.kw.energies(block[:whole], self.state)
             self.parts.append(part)
-        self.rest = block[whole:]
+        self.rest = block[whole:].copy()  # not a view keeping the caller's block alive
 
     def result(self) -> np.ndarray:
         if self.rest.shape[0]:

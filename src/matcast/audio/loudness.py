@@ -179,7 +179,7 @@ class Normalized:
     def blocks(self) -> Iterator[np.ndarray]:
         """The normalised signal from its start: float32 (m, channels) blocks."""
         signal, gain = self.limiter.signal, np.float32(10 ** (self.gain_db / 20))
-        size = self.limiter.piece
+        size = SCREEN_STEP  # a few MB of float32 at a time; the envelope pieces may straddle
         pieces = (piece for span in self.limiter.spans(self.gain_db)
                   for piece in self.limiter.envelope(span))
         pending = next(pieces, None)
@@ -249,8 +249,9 @@ class _Limiter:
         limit = self.ceiling / 10 ** (reach_db / 20)
         energies = Energies(kw) if kw is not None else None
         where, peaks = [], []
-        chunks = (self.signal.read(a, min(a + self.piece, self.n))
-                  for a in range(0, self.n, self.piece))
+        # Read in screening steps, not envelope pieces: a step's window is all that is held.
+        chunks = (self.signal.read(a, min(a + SCREEN_STEP, self.n))
+                  for a in range(0, self.n, SCREEN_STEP))
         for start, window, offset, count in steps(chunks, SCREEN_STEP, SCREEN_CONTEXT):
             idx, found = step_peaks(window, offset, count, limit)
             where.append(idx + start)

@@ -25,9 +25,9 @@ from matcast.audio.mixer import VoiceTrack, to_int16
 from matcast.audio.stream import BLOCK
 from matcast.cues import SAMPLE_RATE, CueScript
 
-_CACHED_BLOCKS = 2
-"""Generated-bed blocks kept: the one being read and the one before (a span the limiter re-reads
-may straddle two)."""
+_CACHED_BLOCKS = 1
+"""Generated-bed blocks kept (8 MB each): every pass reads forward, so a read that straddles two
+blocks renders the second as the first is done with."""
 
 
 class GeneratedLayer:
@@ -75,9 +75,11 @@ class MixSignal:
         return self.voice.samples
 
     def read(self, start: int, stop: int) -> np.ndarray:
-        out = self.voice.read(start, stop).astype(np.float32) / 32768.0
-        part = np.multiply(self.layer.read(start, stop), self.ducking.window(start, stop),
-                           dtype=np.float32)
+        # In place where it can be: the same float32 operations, one temporary fewer each.
+        out = self.voice.read(start, stop).astype(np.float32)
+        out /= np.float32(32768.0)
+        part = self.layer.read(start, stop)
+        part *= self.ducking.window(start, stop)
         part *= np.float32(10 ** (self.level_db / 20))
         out += part
         return out.reshape(-1, 1)

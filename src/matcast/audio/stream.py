@@ -10,6 +10,9 @@ gives on the whole array.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -18,6 +21,41 @@ import numpy as np
 
 BLOCK = 1 << 20
 """Samples per block of a streamed session (~24 s): a few MB of temporaries at a time."""
+
+
+_M_MMAP_THRESHOLD = -3
+"""glibc's mallopt parameter: allocations at least this large are mmapped, freed by munmap."""
+_M_ARENA_MAX = -8
+"""glibc's mallopt parameter: how many malloc arenas threads may create."""
+_MMAP_THRESHOLD = 1 << 17
+"""glibc's default threshold (128 KiB), here kept fixed."""
+
+
+@functools.cache
+def unmap_freed_blocks() -> bool:
+    """Have every array of 128 KiB or more given back to the system as soon as it is freed
+    (glibc only; elsewhere nothing changes). Returns whether it took effect.
+
+    A streamed session allocates and frees the same few MB-sized temporaries block after
+    block. glibc's default raises its mmap threshold to the size of each large block freed (up
+    to 32 MiB), so after the first block these temporaries come from malloc's heaps instead,
+    where freed memory stays resident, fragmented, and once more in every thread's own arena
+    (the encoder's writer thread renders the session again): with a bed that was 100-150 MB of
+    resident memory holding nothing. A fixed threshold costs a page fault per fresh page of a
+    temporary, a few percent of a bed build's time. Threads created after the call share the
+    main arena: only one of a build's threads does numpy work at a time (the others wait on it
+    or on ffmpeg), so they do not contend, and a second arena's leftovers cost ~30 MB of a rain
+    build's peak. Process-wide, so called once, by the build, before it starts its threads.
+    """
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError, TypeError):  # not glibc (musl, macOS, Windows)
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)) & bool(mallopt(_M_ARENA_MAX, 1))
 
 
 class PcmSource(Protocol):

@@ -21,7 +21,9 @@ _TP_REACH = 10
 _TP_FILTER = signal.firwin(2 * _TP_REACH * OVERSAMPLE + 1, 1 / OVERSAMPLE, window=("kaiser", 5.0))
 """The same low-pass :func:`scipy.signal.resample_poly` designs for up=4 (pass as ``window=``)."""
 
-_GATHER_BATCH = 1 << 16
+_GATHER_BATCH = 1 << 13
+"""Candidates oversampled at a time: each needs 21 int64 indices and their float64 values
+(~0.4 KB), so a batch is a few MB of temporaries."""
 
 
 def peak_needs(samples: np.ndarray, ceiling: float) -> tuple[np.ndarray, np.ndarray]:
@@ -82,7 +84,7 @@ _FAR_GAIN = float(
 )
 _SCREEN_BLOCK = 16
 """Block for the far maximum: at least the filter reach, so a block and its neighbours cover it."""
-_SCREEN_STEP = _SCREEN_BLOCK << 16
+_SCREEN_STEP = _SCREEN_BLOCK << 14
 
 
 SCREEN_STEP = _SCREEN_STEP

@@ -177,6 +177,10 @@ class Builder:
         script, clips, stats = self._speak(loaded, options, engine, voice, rate)
 
         self.progress.stage("mixing", 1)
+        if bed is not None:  # before the writer threads exist (see there)
+            from matcast.audio.stream import unmap_freed_blocks
+
+            unmap_freed_blocks()
         channels = 2 if self.options.stereo else 1
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="matcast-write") as pool:
             # The cover is drawn, and later the sidecars written, while the main work goes on:
@@ -284,7 +288,6 @@ def _with_bed(voice: VoiceTrack, script: CueScript, bed: Bed, slug: str, target_
     than a voice-only build; it never holds the session or the bed whole."""
     from matcast.audio import bed as beds
     from matcast.audio.session_mix import bed_layer, mix_session
-
     layer = bed_layer(bed.kind, bed.path, voice.samples, zlib.crc32(slug.encode()))
     return mix_session(script, voice, layer, beds.DEFAULT_LEVEL_DB + bed.level_db, target_lufs,
                        SESSION_CEILING_DBTP)
