@@ -22,7 +22,7 @@ from distributed import WorkerPlugin, get_worker
 
 from matcast import __version__
 from matcast.build.bundle import Bundle, unpack
-from matcast.build.library import build_episode
+from matcast.build.library import SendingReporter, build_episode
 from matcast.build.plan import EpisodeJob, Outcome
 from matcast.errors import OutputError
 from matcast.fs.store import is_url
@@ -128,24 +128,13 @@ class MatcastPlugin(WorkerPlugin):
         return builder
 
 
-class _EventReporter:
+class _EventReporter(SendingReporter):
     """Sends a worker's progress to the client as events: (build, slug, stage, done, total)."""
 
     def __init__(self, worker: Any) -> None:
+        super().__init__()
         self.worker = worker
         self.build = ""
-        self.slug = ""
-        self.total = 1
-
-    def stage(self, label: str, total: int | None = None) -> None:
-        self.total = total or 1
-        self._send(label, 0)
-
-    def update(self, done: int) -> None:
-        self._send(None, done)
-
-    def finish(self) -> None:
-        pass
 
     def _send(self, label: str | None, done: int) -> None:
         with contextlib.suppress(Exception):

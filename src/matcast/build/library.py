@@ -87,11 +87,11 @@ def _die_with_parent() -> None:
     set_commit_guard(guard)
 
 
-class _QueueReporter:
-    """Sends a worker's progress to the parent: (slug, stage, done, total)."""
+class SendingReporter:
+    """A worker's progress reporter: each stage and update of the episode ``slug`` is sent on
+    (by :meth:`_send`) to whoever draws the bar."""
 
-    def __init__(self, messages: Any) -> None:
-        self.messages = messages
+    def __init__(self) -> None:
         self.slug = ""
         self.total = 1
 
@@ -104,6 +104,17 @@ class _QueueReporter:
 
     def finish(self) -> None:
         pass
+
+    def _send(self, label: str | None, done: int) -> None:
+        raise NotImplementedError
+
+
+class _QueueReporter(SendingReporter):
+    """Sends a worker's progress to the parent: (slug, stage, done, total)."""
+
+    def __init__(self, messages: Any) -> None:
+        super().__init__()
+        self.messages = messages
 
     def _send(self, label: str | None, done: int) -> None:
         if self.messages is not None:
