@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from typing import assert_never
 
 import numpy as np
-from scipy import signal
 
+from matcast.audio import designs
 from matcast.audio.bed import BED_LUFS, BedKind
+from matcast.audio.designs import WHITE_VAR
 from matcast.audio.gating import _STEP_S, gated_lufs
+from matcast.audio.iir import impulse_response, sosfilt
 from matcast.cues import SAMPLE_RATE
 
 _CONTROL_RATE = 100
@@ -31,8 +33,6 @@ _BLOCK_HOPS = 4800
 _RENDER_HOPS = 480  # control intervals filtered at a time in a block (4.8 s; 4n samples)
 
 _MAX_WORKERS = 4  # threads rendering a whole generated bed's blocks at once
-_WHITE_VAR = (2 * 32768**2 + 1) / 6
-"""Variance of uniform int16 noise, the raw material (four samples per 64-bit draw)."""
 
 _SALT = {BedKind.rain: 1, BedKind.ocean: 2}
 """Mixed into the seed: rain and ocean with the same seed share no random numbers."""
@@ -105,7 +105,7 @@ def _render_block(design: _Design, noise_seed: np.random.SeedSequence, controls:
     # Noise sample i is raw draw (warm + i) / 4: the first block has run-in noise too.
     noise.advance(start // 4)
     white = _raw_int16(noise, _warmup(hop * _CONTROL_RATE)).astype(np.float64)
-    states = [signal.sosfilt(sos, white, zi=np.zeros((len(sos), 2)))[1] for sos in design.bands]
+    states = [sosfilt(sos, white, np.zeros((len(sos), 2)))[1] for sos in design.bands]
     first = start // hop
     frac = (np.arange(hop, dtype=np.float32) / np.float32(hop))[None, :]
     whole = out.size == _BLOCK_HOPS * hop  # mixed in place; only a short end through a copy
@@ -116,7 +116,7 @@ def _render_block(design: _Design, noise_seed: np.random.SeedSequence, controls:
         white = _raw_int16(noise, rows * hop).astype(np.float64)
         part, ramp = mixed[row:row + rows], np.empty((rows, hop), np.float32)
         for i, (sos, env_all) in enumerate(zip(design.bands, controls.envs, strict=True)):
-            band, states[i] = signal.sosfilt(sos, white, zi=states[i])
+            band, states[i] = sosfilt(sos, white, states[i])
             band = band.reshape(-1, hop)
             env = env_all[first + row:first + row + rows + 1]
             np.multiply((env[1:] - env[:-1])[:, None], frac, out=ramp)
@@ -174,56 +174,19 @@ class _Controls:
 def _design(kind: BedKind, sample_rate: int) -> _Design:
     """The filters, drops and K-weighted powers of ``kind`` at ``sample_rate``."""
     hop = round(sample_rate / _CONTROL_RATE)
-    two_pi = 2 * np.pi
-    match kind:
-        case BedKind.rain:
-            # Pink between 400 Hz and 3.2 kHz from two pole-zero pairs an octave apart
-            # (-3 dB/octave on average, which is what makes noise sound soft rather than hissy),
-            # a first-order high-pass at 250 Hz so there is no rumble, and a first-order roll-off
-            # above 7 kHz so there is no sizzle.
-            zeros = two_pi * -np.array([0.0, 800.0, 3200.0])
-            poles = two_pi * -np.array([250.0, 400.0, 1600.0, 7000.0])
-            bands = [_analog_sos(zeros, poles, sample_rate)]
-            drops = _drop_bank(sample_rate)
-        case BedKind.ocean:
-            # The body of the wave: brown noise (a leaky integrator above 60 Hz) with the rumble
-            # below 30 Hz cut (earbuds and phones cannot play it; it would only eat headroom) and
-            # everything above 800 Hz rolled off steeply, so it roars rather than hisses.
-            lp_z, lp_p, _ = signal.butter(2, two_pi * 800.0, analog=True, output="zpk")
-            zeros = np.concatenate([[0.0], lp_z])
-            poles = np.concatenate([two_pi * -np.array([30.0, 60.0]), lp_p])
-            # The wash: a gentle band of hiss that rises as a wave breaks and fades as it
-            # recedes.
-            bp_z, bp_p, _ = signal.butter(1, [two_pi * 700.0, two_pi * 5000.0],
-                                          btype="bandpass", analog=True, output="zpk")
-            bands = [_analog_sos(zeros, poles, sample_rate),
-                     _analog_sos(bp_z, bp_p, sample_rate)]
-            drops = np.zeros((0, 1), dtype=np.float32)
-        case _:
-            assert_never(kind)
-
+    bands = designs.bed_bands(kind, sample_rate)
+    drops = (_drop_bank(sample_rate) if kind is BedKind.rain
+             else np.zeros((0, 1), dtype=np.float32))
     k_sos = _k_weighting(sample_rate)
-    impulse = np.zeros(sample_rate)
-    impulse[0] = 1.0
-    weighted = [signal.sosfilt(k_sos, signal.sosfilt(sos, impulse))
+    weighted = [sosfilt(k_sos, impulse_response(sos, sample_rate), np.zeros((len(k_sos), 2)))[0]
                 for sos in bands]
-    k_power = _WHITE_VAR * np.array([[float(a @ b) for b in weighted] for a in weighted])
+    k_power = WHITE_VAR * np.array([[float(a @ b) for b in weighted] for a in weighted])
     drop_energy = np.array([
-        float(np.sum(signal.sosfilt(k_sos, np.concatenate([d, np.zeros(sample_rate // 10)]))**2))
+        float(np.sum(sosfilt(k_sos, np.concatenate([d, np.zeros(sample_rate // 10)]),
+                             np.zeros((len(k_sos), 2)))[0] ** 2))
         for d in drops.astype(np.float64)
     ])
     return _Design(kind, hop, bands, drops, k_power, drop_energy)
-
-
-def _analog_sos(zeros: np.ndarray, poles: np.ndarray, sample_rate: int) -> np.ndarray:
-    """SOS of an analog design (rad/s), scaled to unit output RMS for the raw noise."""
-    z, p, k = signal.bilinear_zpk(zeros, poles, 1.0, sample_rate)
-    sos = signal.zpk2sos(z, p, k)
-    impulse = np.zeros(sample_rate)
-    impulse[0] = 1.0
-    power = _WHITE_VAR * float(np.sum(signal.sosfilt(sos, impulse) ** 2))
-    sos[0, :3] /= math.sqrt(power)
-    return sos
 
 
 def _k_weighting(sample_rate: int) -> np.ndarray:

@@ -8,10 +8,9 @@ array would.
 from __future__ import annotations
 
 import numpy as np
-from pyloudnorm.iirfilter import IIRfilter
-from scipy import signal
 
 from matcast.audio.gating import _STEP_S
+from matcast.audio.iir import sosfilt
 from matcast.audio.truepeak import as_2d
 
 _CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)
@@ -31,11 +30,8 @@ class KWeighting:
         if channels > len(_CHANNEL_WEIGHTS):
             raise ValueError(f"BS.1770 loudness supports up to 5 channels, got {channels}")
         # The same stages, parameters and order as pyloudnorm.Meter's "K-weighting" class.
-        stages = (
-            IIRfilter(4.0, 1 / np.sqrt(2), 1500.0, sample_rate, "high_shelf"),
-            IIRfilter(0.0, 0.5, 38.0, sample_rate, "high_pass"),
-        )
-        self.sos = np.array([np.concatenate([s.b, s.a]) for s in stages])
+        self.sos = np.array([_high_shelf(4.0, 1 / np.sqrt(2), 1500.0, sample_rate),
+                             _high_pass(0.5, 38.0, sample_rate)])
         self.weights = np.array(_CHANNEL_WEIGHTS[:channels])
         self.channels = channels
         self.seg = round(_STEP_S * sample_rate)
@@ -50,7 +46,7 @@ class KWeighting:
         fast) but sums each segment in float64.
         """
         sos = self.sos.astype(block.dtype, copy=False)
-        filtered, state = signal.sosfilt(sos, block, axis=0, zi=state.astype(block.dtype))
+        filtered, state = sosfilt(sos, block, state.astype(block.dtype), axis=0)
         power = np.einsum("ij,ij,j->i", filtered, filtered, self.weights.astype(block.dtype))
         starts = np.arange(0, power.size, self.seg)
         return np.add.reduceat(power, starts, dtype=np.float64), state
@@ -89,3 +85,35 @@ class Energies:
             self.parts.append(part)
             self.rest = self.rest[:0]
         return np.concatenate(self.parts) if self.parts else np.zeros(0)
+
+
+# pyloudnorm's IIRfilter coefficients (RBJ's audio EQ cookbook), computed here with the same
+# operations in the same order, so they are equal to the bit (tested): pyloudnorm's module
+# imports scipy.signal, which a build otherwise never needs (see matcast.audio.iir).
+
+
+def _high_shelf(gain_db: float, q: float, fc: float, rate: int) -> np.ndarray:
+    """pyloudnorm's ``IIRfilter(gain_db, q, fc, rate, "high_shelf")`` as one SOS row."""
+    a = 10 ** (gain_db / 40.0)
+    w0 = 2.0 * np.pi * (fc / rate)
+    alpha = np.sin(w0) / (2.0 * q)
+    cos, root = np.cos(w0), np.sqrt(a)
+    b0 = a * ((a + 1) + (a - 1) * cos + 2 * root * alpha)
+    b1 = -2 * a * ((a - 1) + (a + 1) * cos)
+    b2 = a * ((a + 1) + (a - 1) * cos - 2 * root * alpha)
+    a0 = (a + 1) - (a - 1) * cos + 2 * root * alpha
+    a1 = 2 * ((a - 1) - (a + 1) * cos)
+    a2 = (a + 1) - (a - 1) * cos - 2 * root * alpha
+    return _row(b0, b1, b2, a0, a1, a2)
+
+
+def _high_pass(q: float, fc: float, rate: int) -> np.ndarray:
+    """pyloudnorm's ``IIRfilter(0.0, q, fc, rate, "high_pass")`` as one SOS row."""
+    w0 = 2.0 * np.pi * (fc / rate)
+    alpha = np.sin(w0) / (2.0 * q)
+    cos = np.cos(w0)
+    return _row((1 + cos) / 2, -(1 + cos), (1 + cos) / 2, 1 + alpha, -2 * cos, 1 - alpha)
+
+
+def _row(b0: float, b1: float, b2: float, a0: float, a1: float, a2: float) -> np.ndarray:
+    return np.concatenate([np.array([b0, b1, b2]) / a0, np.array([a0, a1, a2]) / a0])

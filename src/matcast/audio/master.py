@@ -113,12 +113,12 @@ def limit_peaks(x: np.ndarray, ceiling_dbtp: float) -> np.ndarray:
 
 def energy_profile(x: np.ndarray) -> np.ndarray:
     """K-weighted (BS.1770) energy of float mono ``x`` summed over :data:`BIN`-sample bins."""
-    from scipy import signal
-
+    from matcast.audio.iir import sosfilt
     from matcast.audio.kweighting import KWeighting
 
     kw = KWeighting(SAMPLE_RATE, 1)
-    filtered = signal.sosfilt(kw.sos.astype(np.float32), x.astype(np.float32))
+    filtered = sosfilt(kw.sos.astype(np.float32), x.astype(np.float32),
+                       np.zeros((len(kw.sos), 2), dtype=np.float32))[0]
     power = filtered.astype(np.float64) ** 2
     return np.add.reduceat(power, np.arange(0, max(1, x.size), BIN)) if x.size else np.zeros(1)
 

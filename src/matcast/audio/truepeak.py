@@ -10,7 +10,8 @@ hour of speech and silence costs a fraction of a second.
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
+
+from matcast.audio.designs import tp_filter
 
 OVERSAMPLE = 4
 """True-peak oversampling factor (BS.1770-4 Annex 2 asks for at least 4x at 48 kHz)."""
@@ -18,8 +19,9 @@ OVERSAMPLE = 4
 _TP_REACH = 10
 """Input samples each side the interpolation filter reaches: resample_poly's default design."""
 
-_TP_FILTER = signal.firwin(2 * _TP_REACH * OVERSAMPLE + 1, 1 / OVERSAMPLE, window=("kaiser", 5.0))
-"""The same low-pass :func:`scipy.signal.resample_poly` designs for up=4 (pass as ``window=``)."""
+_TP_FILTER = tp_filter()
+"""The same low-pass :func:`scipy.signal.resample_poly` designs for up=4 (pass as ``window=``):
+``firwin(2 * _TP_REACH * OVERSAMPLE + 1, 1 / OVERSAMPLE, window=("kaiser", 5.0))``."""
 
 _GATHER_BATCH = 1 << 13
 """Candidates oversampled at a time: each needs 21 int64 indices and their float64 values
