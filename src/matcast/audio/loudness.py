@@ -236,8 +236,10 @@ class _Limiter:
         self.preroll = 2 * self.seg
         self.piece = self.seg * CHUNK_STEPS
         self._cand_gain_db = -math.inf
-        self._cand_idx = np.empty(0, dtype=np.int64)
-        self._cand_peak = np.empty(0, dtype=np.float32)
+        self._cands: list[tuple[np.ndarray, np.ndarray]] = []
+        """Per screening step with any, the candidate samples (sorted) and their true peaks:
+        kept as found, never joined into one array (a joined copy would double them at once)."""
+        self._index = np.int32 if self.n < 2**31 else np.int64
 
     def _ensurecandidates(self, gain_db: float) -> None:
         if gain_db > self._cand_gain_db:
@@ -248,45 +250,68 @@ class _Limiter:
         push over the ceiling, and return its K-weighted segment energies (given ``kw``)."""
         limit = self.ceiling / 10 ** (reach_db / 20)
         energies = Energies(kw) if kw is not None else None
-        where, peaks = [], []
+        self._cands = []
         # Read in screening steps, not envelope pieces: a step's window is all that is held.
         chunks = (self.signal.read(a, min(a + SCREEN_STEP, self.n))
                   for a in range(0, self.n, SCREEN_STEP))
         for start, window, offset, count in steps(chunks, SCREEN_STEP, SCREEN_CONTEXT):
             idx, found = step_peaks(window, offset, count, limit)
-            where.append(idx + start)
-            peaks.append(found)
+            if idx.size:
+                self._cands.append(((idx + start).astype(self._index), found))
             if energies is not None:
                 energies.feed(window[offset:offset + count])
-        self._cand_idx = np.concatenate(where) if where else np.empty(0, dtype=np.int64)
-        self._cand_peak = np.concatenate(peaks) if peaks else np.empty(0, dtype=np.float32)
         self._cand_gain_db = reach_db
         return energies.result() if energies is not None else np.empty(0)
 
     def spans(self, gain_db: float) -> list[_Span]:
-        """The stretches where the envelope for ``gain_db`` is not 0 dB, merged and padded."""
+        """The stretches where the envelope for ``gain_db`` is not 0 dB, merged and padded.
+
+        Worked out a screening step of candidates at a time (a span may run on across steps),
+        so the temporaries are a step's, whatever the signal's length.
+        """
         self._ensurecandidates(gain_db)
-        over = self._cand_peak * 10 ** (gain_db / 20) / self.ceiling
-        hit = over > 1.0
-        if not hit.any():
-            return []
-        positions = self._cand_idx[hit]
-        reduction = 20 * np.log10(over[hit].astype(np.float64))
-        start = positions - self.lookahead + 1
-        tail = np.log(np.maximum(reduction, _FLOOR_DB) / _FLOOR_DB) / self.decay
-        stop = positions + np.ceil(tail).astype(np.int64) + self.lookahead
-        seg = self.seg
-        start = np.maximum(start // seg * seg, 0)
-        stop = np.minimum(-(-(stop + seg) // seg) * seg, self.n)
-        reach = np.maximum.accumulate(stop)
-        # A new span only where the gap leaves room for an untouched K-filter pre-roll.
-        breaks = np.flatnonzero(start[1:] >= reach[:-1] + self.preroll) + 1
-        firsts = np.concatenate([[0], breaks])
-        lasts = np.concatenate([breaks, [positions.size]])
-        return [
-            _Span(int(start[a]), int(reach[b - 1]), positions[a:b], reduction[a:b])
-            for a, b in zip(firsts, lasts, strict=True)
-        ]
+        gain, seg = 10 ** (gain_db / 20), self.seg
+        found: list[_Span] = []
+        first = 0  # start of the open span
+        reach = -1  # how far the open span reaches; -1: no span open
+        pieces: list[tuple[np.ndarray, np.ndarray]] = []  # its positions and reductions
+
+        def close() -> None:
+            positions = [p for p, _ in pieces]
+            reductions = [r for _, r in pieces]
+            found.append(_Span(first, reach, _joined(positions), _joined(reductions)))
+            pieces.clear()
+
+        for idx, peak in self._cands:
+            over = peak * gain / self.ceiling
+            hit = over > 1.0
+            if not hit.any():
+                continue
+            positions = idx[hit]
+            reduction = 20 * np.log10(over[hit].astype(np.float64))
+            start = positions - self.lookahead + 1
+            tail = np.log(np.maximum(reduction, _FLOOR_DB) / _FLOOR_DB) / self.decay
+            stop = positions + np.ceil(tail).astype(np.int64) + self.lookahead
+            start = np.maximum(start // seg * seg, 0)
+            stop = np.minimum(-(-(stop + seg) // seg) * seg, self.n)
+            reaches = np.maximum.accumulate(np.maximum(stop, reach))
+            before = np.concatenate([[reach], reaches[:-1]])
+            # A new span only where the gap leaves room for an untouched K-filter pre-roll.
+            opens = start >= before + self.preroll
+            if reach < 0:
+                opens[0] = True
+            cuts = np.concatenate([np.flatnonzero(opens), [positions.size]])
+            if cuts[0] > 0:  # the open span runs on into this step
+                pieces.append((positions[:cuts[0]], reduction[:cuts[0]]))
+                reach = int(reaches[cuts[0] - 1])
+            for a, b in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+                if pieces:
+                    close()
+                first, reach = int(start[a]), int(reaches[b - 1])
+                pieces.append((positions[a:b], reduction[a:b]))
+        if pieces:
+            close()
+        return found
 
     def envelope(self, span: _Span) -> Iterator[tuple[int, np.ndarray]]:
         """(start, linear gain) pieces covering the span; rel carries across pieces."""
@@ -329,6 +354,10 @@ class _Limiter:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _to_db(value: float) -> float:
