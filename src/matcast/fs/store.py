@@ -115,8 +115,56 @@ class Store:
         self.write(name, data)
 
     def delete(self, name: str) -> None:
+        """Remove ``name`` if it is there (an OSError if the store refuses)."""
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm_file(self.path(name))
+
+    def remove(self, name: str) -> None:
+        """:meth:`delete`, its failure an OutputError naming the object."""
+        try:
+            self.delete(name)
+        except OSError as exc:
+            raise self.failed("delete", name, exc) from exc
+
+    def size(self, name: str) -> int | None:
+        """The size of the object ``name`` in bytes, or None if there is none."""
+        try:
+            info = self.fs.info(self.path(name))
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise self.failed("read", name, exc) from exc
+        return int(info["size"]) if info.get("type", "file") == "file" else None
+
+    def read_range(self, name: str, start: int, end: int) -> bytes:
+        """Bytes ``start`` to ``end`` of ``name`` (one ranged read on an object store)."""
+        try:
+            data: bytes = self.fs.cat_file(self.path(name), start=start, end=end)
+        except OSError as exc:
+            raise self.failed("read", name, exc) from exc
+        return data
+
+    def download(self, name: str, local: Path) -> bool:
+        """Copy ``name`` to the local file ``local``; False if there is no such object."""
+        data = self.read(name)
+        if data is None:
+            return False
+        try:
+            local.write_bytes(data)
+        except OSError as exc:
+            raise OutputError(f"cannot write {local}: {exc.strerror or exc}") from exc
+        return True
+
+    def shown(self, name: str = "") -> str:
+        """The URL of ``name`` in this folder, as messages show it."""
+        return f"{self.url}/{name}" if name else self.url
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes see this store (``memory://`` lives in one process)."""
+        protocol = self.fs.protocol
+        protocols = (protocol,) if isinstance(protocol, str) else tuple(protocol)
+        return "memory" not in protocols
 
     def check_writable(self) -> None:
         """Prove a file can be written and removed here, before long work."""
