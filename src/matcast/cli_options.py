@@ -73,8 +73,11 @@ SchemaKindArg = Annotated[SchemaKind, typer.Argument(
     show_default=False, help="routine, pose or library (default: routine).")]
 
 # build
-OutOpt = Annotated[Path, typer.Option(
-    "--out", "-o", parser=checks.folder("-o"), metavar="DIR", help="Output folder.")]
+# A str, not a Path, for the reason --cache-dir's is (below).
+OutOpt = Annotated[str, typer.Option(
+    "--out", "-o", parser=checks.location("-o"), metavar="DIR|URL",
+    help="Output folder, or an fsspec URL such as s3://bucket/podcast (needs the cluster "
+         "extra; s3fs for s3://): each episode is built in a temp folder, then uploaded.")]
 VoiceOpt = Annotated[str | None, typer.Option(
     "--voice", parser=checks.voice, metavar="ID",
     help="Voice id or, for piper, a .onnx voice file (see: matcast voices).")]

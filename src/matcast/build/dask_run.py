@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 
 from matcast import __version__
 from matcast.build.library import Progress, finished
-from matcast.build.manifest import Manifest
+from matcast.build.manifest import Manifest, Out
 from matcast.build.plan import Outcome, Plan
 from matcast.errors import ClusterError, UsageError
-from matcast.fs.store import is_url
+from matcast.fs.store import Store, is_url
 
 CONNECT_TIMEOUT = 10.0
 """Seconds to reach the scheduler."""
@@ -96,7 +96,7 @@ def check_workers(client: Any, url: str) -> int:
     return len(versions)
 
 
-def run(plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
+def run(plan_: Plan, library: Path, out_dir: Out, manifest: Manifest,
         build_options: dict[str, Any], url: str, progress: Progress | None = None
         ) -> Iterator[Outcome]:
     """Build ``plan_.todo`` on the cluster at ``url``; yield each outcome as it comes."""
@@ -112,7 +112,7 @@ def run(plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
             client.close(timeout=5)
 
 
-def _run(client: Any, plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
+def _run(client: Any, plan_: Plan, library: Path, out_dir: Out, manifest: Manifest,
          build_options: dict[str, Any], progress: Progress) -> Iterator[Outcome]:
     from distributed import KilledWorker
 
@@ -161,13 +161,17 @@ def _run(client: Any, plan_: Plan, library: Path, out_dir: Path, manifest: Manif
             client.cancel(list(futures))
 
 
-def _worker_options(build_options: dict[str, Any], out_dir: Path
+def _worker_options(build_options: dict[str, Any], out_dir: Out
                     ) -> tuple[dict[str, Any], list[Path], list[Path]]:
-    """The build options as a worker needs them (absolute paths), the files outside the
-    library to send (a bed file, a voice file), and the folders never to send (output,
-    cache)."""
-    options = {**build_options, "out_dir": str(out_dir.resolve())}
-    skip = [out_dir]
+    """The build options as a worker needs them (absolute paths; an output folder in a store as
+    its URL, which the workers upload to themselves), the files outside the library to send (a
+    bed file, a voice file), and the folders never to send (output, cache)."""
+    if isinstance(out_dir, Store):
+        options = {**build_options, "out_dir": out_dir.url}
+        skip = []
+    else:
+        options = {**build_options, "out_dir": str(out_dir.resolve())}
+        skip = [out_dir]
     cache = options.get("cache_dir")
     if cache and not is_url(cache):
         options["cache_dir"] = str(Path(cache).resolve())
