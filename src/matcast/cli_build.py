@@ -99,7 +99,7 @@ def _store(out_dir: Path | str) -> Store | None:
     from matcast.fs.store import Store
 
     store = Store(out_dir)
-    store.check_writable()
+    store.check_writable("output folder")
     return store
 
 
@@ -157,7 +157,7 @@ def _cache_folders(cache_dir: Path | str | None) -> list[checks.Folder]:
     if isinstance(cache_dir, str):
         from matcast.fs.store import Store
 
-        Store(cache_dir).check_writable()
+        Store(cache_dir).check_writable("speech cache folder")
         return []
     return [checks.cache_folder(cache_dir)]
 

@@ -202,3 +202,18 @@ def decode_bytes(data: bytes) -> np.ndarray:
         path = Path(folder) / "x.mp3"
         path.write_bytes(data)
         return decode_pcm(path)
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_store_that_cannot_be_written_is_refused_before_any_work(
+        library: Path, cache: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """local://... is fsspec's local file system as a store; /proc takes no new folders."""
+    for args in (single(library, "local:///proc/matcast-out", cache),
+                 ["build", "--all", str(library), "-o", "local:///proc/matcast-out",
+                  "--cache-dir", str(cache)]):
+        code, out, err = run_main(args, capsys, monkeypatch)
+        assert code == 1, err
+        assert err.startswith("error: cannot write to the output folder "
+                              "local:///proc/matcast-out: "), err
+        assert "Traceback" not in err and "lines spoken" not in out

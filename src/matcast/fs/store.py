@@ -166,14 +166,16 @@ class Store:
         protocols = (protocol,) if isinstance(protocol, str) else tuple(protocol)
         return "memory" not in protocols
 
-    def check_writable(self) -> None:
-        """Prove a file can be written and removed here, before long work."""
+    def check_writable(self, what: str = "folder") -> None:
+        """Prove a file can be written and removed here, before long work; the error names
+        the folder as ``what`` (e.g. "output folder (-o)") and the store's reason."""
         probe = f".matcast-probe.{os.getpid()}.{os.urandom(4).hex()}"
-        self.write(probe, b"")
         try:
-            self.delete(probe)
-        except OSError as exc:
-            raise self.failed("write", probe, exc) from exc
+            self.write(probe, b"")
+            self.remove(probe)
+        except OutputError as exc:
+            reason = str(exc).rpartition(": ")[2]
+            raise OutputError(f"cannot write to the {what} {self.url}: {reason}") from exc
 
     def failed(self, doing: str, name: str, exc: OSError) -> OutputError:
         return OutputError(f"cannot {doing} {self.url}/{name}: {exc.strerror or exc}")
