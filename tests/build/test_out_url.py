@@ -130,10 +130,13 @@ def test_a_fresh_lease_of_another_build_refuses_the_build(
     assert read_lease(store)["token"] == "f" * 16  # type: ignore[index]
 
 
-def test_a_stale_lease_is_taken_over_and_removed_at_the_end() -> None:
+def test_a_stale_lease_is_taken_over_its_litter_cleared_and_removed_at_the_end() -> None:
     store = Store(memory_url())
     foreign_lease(store, age=STALE_SECONDS + 60)
+    # What a build killed inside Store.write leaves on a store written by temp name and rename.
+    store.fs.pipe_file(store.path(".knees.mp3.4242.0a1b2c3d.matcast-tmp"), b"half")
     with store_lock(store):
+        assert LEASE in objects(store.url) and len(objects(store.url)) == 1
         lease = read_lease(store)
         assert lease is not None and lease["pid"] == os.getpid() and lease["token"] != "f" * 16
     assert read_lease(store) is None and objects(store.url) == {}

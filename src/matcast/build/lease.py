@@ -11,6 +11,10 @@
   an older lease (its build was killed, its machine lost) is taken over, as is one left by a
   process of this machine that is no longer running. The lease is removed when the build ends.
 
+Whoever takes the lease also removes the temp objects (``.<name>.<pid>.<random>.matcast-tmp``)
+that killed builds left in the folder on a store written by temp name and rename: no other
+build of the folder is running then.
+
 What the lease does not do: a store has no compare-and-swap that every fsspec backend offers,
 so two builds on two machines started within the same second or so can both take it (each
 checks, after writing, that the lease it reads back is its own, which narrows the window but
@@ -32,7 +36,7 @@ from typing import Any
 from matcast.build.lock import key_lock
 from matcast.errors import OutputError
 from matcast.fs.atomic import _alive
-from matcast.fs.store import Store
+from matcast.fs.store import TMP_SUFFIX, Store
 
 LEASE = ".matcast-lock"
 """The lease's name in the output folder."""
@@ -120,7 +124,23 @@ def _take(store: Store) -> dict[str, Any]:
     again = read_lease(store)
     if again is not None and again.get("token") != lease["token"]:
         raise held_error(store, again)
+    _clear_litter(store)
     return lease
+
+
+def _clear_litter(store: Store) -> None:
+    """Remove the temp objects of killed builds from the folder (an object store has none)."""
+    if store.object_store:
+        return
+    try:
+        paths = store.fs.ls(store.root, detail=False)
+    except OSError:
+        return
+    for path in paths:
+        name = str(path).rstrip("/").rpartition("/")[2]
+        if name.startswith(".") and name.endswith(TMP_SUFFIX):
+            with contextlib.suppress(OSError):
+                store.delete(name)
 
 
 def _renew(store: Store, lease: dict[str, Any], stop: threading.Event) -> None:
