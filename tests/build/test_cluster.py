@@ -219,19 +219,21 @@ def test_a_worker_killed_mid_build_is_survived(tmp_path: Path, cluster: object) 
 
 
 @pytest.mark.slow
-def test_a_killed_client_leaves_the_output_folder_alone(tmp_path: Path, cluster: object
-                                                        ) -> None:
+@pytest.mark.parametrize("as_url", [False, True], ids=["folder", "store"])
+def test_a_killed_client_leaves_the_output_folder_alone(tmp_path: Path, cluster: object,
+                                                        as_url: bool) -> None:
     """The client is SIGKILLed while a worker builds: the scheduler drops its tasks, and the
-    worker's guard keeps the episode it was building out of the folder."""
+    worker's guard keeps the episode it was building out of the folder (or, for an output
+    folder at a URL, checked before the upload, out of the store)."""
     def executing(dask_worker: object) -> int:  # nested: sent to the workers by value
         return int(dask_worker.state.executing_count)  # type: ignore[attr-defined]
 
     library = make_library(tmp_path)
     out = tmp_path / "out"
     process = subprocess.Popen(
-        [sys.executable, "-m", "matcast.cli", "build", "--all", str(library), "-o", str(out),
-         "--cache-dir", str(tmp_path / "cache"), "--cluster",
-         cluster.scheduler_address],  # type: ignore[attr-defined]
+        [sys.executable, "-m", "matcast.cli", "build", "--all", str(library), "-o",
+         f"local://{out}" if as_url else str(out), "--cache-dir", str(tmp_path / "cache"),
+         "--cluster", cluster.scheduler_address],  # type: ignore[attr-defined]
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with distributed.Client(cluster, set_as_default=False) as client:
         deadline = time.monotonic() + 120
