@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -86,18 +87,30 @@ class Store:
 
     def write(self, name: str, data: bytes) -> None:
         """Store ``data`` under ``name`` so that readers see the old bytes or the new, whole."""
+        self._put(name, lambda target: self.fs.pipe_file(target, data))
+
+    def upload(self, local: Path, name: str) -> None:
+        """Copy the local file ``local`` to ``name``, atomically as :meth:`write` does, streamed
+        (an object store's multipart upload still appears whole, when it completes)."""
+        if not local.is_file():
+            raise OutputError(f"cannot read {local}: no such file")
+        self._put(name, lambda target: self.fs.put_file(str(local), target))
+
+    def _put(self, name: str, put: Callable[[str], object]) -> None:
+        """Run ``put`` on ``name``'s path (an object store) or on a hidden temp name, then
+        rename that into place (any other file system)."""
         target = self.path(name)
         try:
-            parent = target.rpartition("/")[0]
-            if parent and not self.object_store:
-                self.fs.makedirs(parent, exist_ok=True)
             if self.object_store:
-                self.fs.pipe_file(target, data)
+                put(target)
                 return
+            parent = target.rpartition("/")[0]
+            if parent:
+                self.fs.makedirs(parent, exist_ok=True)
             tmp = f"{parent}/.{target.rpartition('/')[2]}.{os.getpid()}.{os.urandom(4).hex()}" \
                   f"{TMP_SUFFIX}"
             try:
-                self.fs.pipe_file(tmp, data)
+                put(tmp)
                 self.fs.mv(tmp, target)
             finally:
                 with contextlib.suppress(OSError):
@@ -105,14 +118,6 @@ class Store:
                         self.fs.rm_file(tmp)
         except OSError as exc:
             raise self.failed("write", name, exc) from exc
-
-    def upload(self, local: Path, name: str) -> None:
-        """Copy the local file ``local`` to ``name``, atomically as :meth:`write` does."""
-        try:
-            data = local.read_bytes()
-        except OSError as exc:
-            raise OutputError(f"cannot read {local}: {exc.strerror or exc}") from exc
-        self.write(name, data)
 
     def delete(self, name: str) -> None:
         """Remove ``name`` if it is there (an OSError if the store refuses)."""
