@@ -116,7 +116,9 @@ JobsOpt = Annotated[int | None, typer.Option(
 ClusterOpt = Annotated[str | None, typer.Option(
     "--cluster", parser=checks.cluster, metavar="URL",
     help="With --all: build the episodes on the Dask scheduler at this address, e.g. "
-         "tcp://10.0.0.5:8786 (needs the cluster extra; see the README's cluster section).")]
+         "tcp://10.0.0.5:8786 (needs the cluster extra; see the README's cluster section). "
+         "-o is then a folder every worker sees at one path, or a URL they all reach "
+         "(s3://bucket/podcast).")]
 
 # voices
 VoicesEngineOpt = Annotated[str | None, typer.Option(
