@@ -1,12 +1,14 @@
 """Building a library's episodes on a Dask cluster: ``matcast build --all --cluster URL``.
 
-The client (the machine running matcast) holds the output folder's lock, plans the build as for
-a local one, sends the library's files to every worker once, submits one task per episode (the
-longest first) and records each outcome in the manifest as it comes back; the manifest, feed and
-page are written by the client once all are back. Workers run :mod:`matcast.build.dask_worker`.
-A failing episode fails alone. A worker that dies takes its episode with it, and the scheduler
-gives the episode to another worker (Dask's ``distributed.scheduler.allowed-failures``, 3 by
-default, bounds how many deaths one episode may cause before it is reported as failed).
+The client (the machine running matcast) holds the output folder's lock (for a folder in a store,
+its lease: :mod:`matcast.build.lease`), plans the build as for a local one, sends the library's
+files to every worker once, submits one task per episode (the longest first) and records each
+outcome in the manifest as it comes back; the manifest, feed and page are written by the client
+once all are back. Workers run :mod:`matcast.build.dask_worker`; into an output folder at a URL,
+each uploads the episodes it built itself (:mod:`matcast.build.outbox`), so no MP3 travels through
+Dask. A failing episode fails alone. A worker that dies takes its episode with it, and the
+scheduler gives the episode to another worker (Dask's ``distributed.scheduler.allowed-failures``, 3
+by default, bounds how many deaths one episode may cause before it is reported as failed).
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ An episode is built exactly as into a local folder, in a private temp folder (sa
 names, the same atomic switch), then each of its files is put in the store (each put atomic:
 :class:`~matcast.fs.store.Store`), the sidecars first and the MP3 last, so a reader who finds
 the MP3 finds its sidecars. Nothing reaches the store from a build that fails before its
-upload. The client of a library build publishes the same way: notes, cover and page built in a
-temp folder from the cue sidecars it downloads, uploaded with the feed last; the manifest is
-written after them.
+upload, and the manifest records an episode only once its files are up. The client of a
+library build publishes the same way: notes, cover and page built in a temp folder from the cue
+sidecars it downloads, uploaded with the feed last.
 """
 
 from __future__ import annotations
