@@ -162,10 +162,12 @@ def test_a_lease_left_by_a_dead_process_of_this_machine_is_taken_over() -> None:
 
 @pytest.mark.slow
 def test_a_library_in_memory_rebuilds_only_what_changed(
-        library: Path, cache: Path, capsys: pytest.CaptureFixture[str],
+        cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     """build --all into memory:// (the worker processes build into a temp folder, this process
-    uploads): then a no-op; then, with one MP3 deleted from the store, only that episode."""
+    uploads): then a no-op; then, with one MP3 deleted from the store, only that episode; then,
+    with a routine gone from the library, its episode's objects are deleted."""
+    library = make_library(tmp_path)
     url = memory_url()
     args = ["build", "--all", str(library), "-o", url, "--cache-dir", str(cache), "--jobs", "2"]
     code, out, err = run_main(args, capsys, monkeypatch)
@@ -196,6 +198,15 @@ def test_a_library_in_memory_rebuilds_only_what_changed(
     # The other episodes' objects, and the cover, are the ones the first build put there.
     untouched = [n for n in stored if n.startswith(("knees.", "rest-flow.", "cover."))]
     assert untouched and all(again[n] == stored[n] for n in untouched)
+
+    (library / "knees.yaml").unlink()
+    code, out, err = run_main(args, capsys, monkeypatch)
+    assert code == 0, err
+    assert any(line.split()[:3] == ["knees", "removed", "no"] for line in out.splitlines()), out
+    left = objects(url)
+    assert not [n for n in left if n.startswith("knees.") and n != "knees.html"], sorted(left)
+    assert "knees" not in json.loads(left["manifest.json"])["episodes"]
+    assert b"knees.mp3" not in left["feed.xml"] and b"rest.mp3" in left["feed.xml"]
 
 
 def decode_bytes(data: bytes) -> np.ndarray:
