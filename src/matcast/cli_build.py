@@ -73,9 +73,9 @@ def build_routines(names: list[str], out_dir: Path | str, engine: str | None,
                     numbers.number(slug) if numbers is not None else None))
                 shown = str(result.mp3)
                 if store is not None:
-                    from matcast.build.outbox import episode_order, upload_files
+                    from matcast.build.outbox import upload_episode
 
-                    upload_files(store, folder, episode_order([f.name for f in result.files]))
+                    upload_episode(store, folder, [f.name for f in result.files])
                     shown = store.shown(result.mp3.name)
                 progress.finish()
                 if not quiet:

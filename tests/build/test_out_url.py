@@ -110,6 +110,25 @@ def test_a_build_that_fails_mid_episode_leaves_nothing_in_the_store(
     assert objects(url) == {}
 
 
+def test_an_upload_that_fails_at_the_mp3_takes_back_the_new_sidecars(
+        library: Path, cache: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from matcast.fs.store import Store as StoreClass
+
+    real = StoreClass.upload
+
+    def upload(self: StoreClass, local: Path, name: str) -> None:
+        if name.endswith(".mp3"):
+            raise OutputError(f"cannot write {self.shown(name)}: the test's network is down")
+        real(self, local, name)
+
+    monkeypatch.setattr(StoreClass, "upload", upload)
+    url = memory_url()
+    code, _, err = run_main(single(library, url, cache), capsys, monkeypatch)
+    assert code == 1 and "the test's network is down" in err and "Traceback" not in err, err
+    assert objects(url) == {}
+
+
 def foreign_lease(store: Store, age: float) -> None:
     renewed = time.time() - age
     store.write(LEASE, json.dumps({"host": "studio-7", "pid": 4242, "token": "f" * 16,

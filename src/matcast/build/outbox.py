@@ -55,13 +55,29 @@ def episode_order(names: Sequence[str]) -> list[str]:
     return sorted(names, key=lambda name: name.endswith(".mp3"))
 
 
+def upload_episode(store: Store, folder: Path, names: Sequence[str]) -> None:
+    """Put an episode's files (``names`` in ``folder``) in ``store``, the MP3 last; if a put
+    fails, the objects this upload created are deleted again (one it replaced cannot be given
+    its old bytes back: the manifest's fingerprints then show it changed, and the next build
+    builds the episode again)."""
+    order = episode_order(names)
+    new = [name for name in order if store.size(name) is None]
+    try:
+        upload_files(store, folder, order)
+    except BaseException:
+        for name in new:
+            with contextlib.suppress(Exception):
+                store.delete(name)
+        raise
+
+
 def uploaded(store: Store, folder: Path, outcome: Outcome) -> Outcome:
     """``outcome`` once the episode it built in ``folder`` is in ``store``; a failed outcome if
     the upload failed (the manifest then keeps the episode's previous record)."""
     if outcome.status != "built":
         return outcome
     try:
-        upload_files(store, folder, episode_order(list(outcome.fingerprints)))
+        upload_episode(store, folder, list(outcome.fingerprints))
     except MatcastError as exc:
         return Outcome(outcome.slug, "failed", " ".join(str(exc).split())[:300])
     return outcome
