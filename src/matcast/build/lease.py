@@ -60,9 +60,10 @@ def read_lease(store: Store) -> dict[str, Any] | None:
         return None
     try:
         lease = json.loads(data)
-        float(lease["renewed"])
-    except (ValueError, KeyError, TypeError):
-        return None
+        lease["renewed"] = float(lease["renewed"])
+        lease["since"] = float(lease.get("since", lease["renewed"]))
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None  # not a lease matcast wrote: the next build writes its own over it
     return lease if isinstance(lease, dict) else None
 
 
@@ -85,7 +86,7 @@ def held_error(store: Store, lease: dict[str, Any]) -> OutputError:
     ago = max(0, round(time.time() - float(lease["renewed"])))
     return OutputError(
         f"{store.url} is being built by process {lease.get('pid')} on {lease.get('host')} "
-        f"since {_when(float(lease.get('since', lease['renewed'])))} (its lease "
+        f"since {_when(lease['since'])} (its lease "
         f"{store.shown(LEASE)} was renewed {ago} s ago)\n    hint: wait for that build to "
         f"finish; if it is gone (killed, its machine lost), its lease is taken over "
         f"{STALE_SECONDS / 60:g} minutes after its last renewal, or delete "
