@@ -38,7 +38,7 @@ def make_library(root: Path) -> Path:
     return library
 
 
-def build_all(library: Path, out: Path, cache: Path, *extra: str
+def build_all(library: Path, out: Path | str, cache: Path, *extra: str
               ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "matcast.cli", "build", "--all", str(library), "-o", str(out),

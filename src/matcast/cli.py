@@ -265,7 +265,7 @@ def build(
     build_all: Annotated[bool, typer.Option(
         "--all", help="Build every routine and variant of the library, and publish it.")
     ] = False,
-    out_dir: OutOpt = Path("audio_out"),
+    out_dir: OutOpt = "audio_out",
     voice: VoiceOpt = None,
     rate: RateOpt = None,
     minutes: MinutesOpt = None,
@@ -305,6 +305,7 @@ def build(
 
     check_base_url(base_url)
     cache = as_location(cache_dir) if cache_dir is not None else None
+    out = as_location(out_dir)
     sound = {"bed": bed, "bed_level": bed_level, "cues": cues}
     if build_all:
         if minutes is not None or style is not None or level is not Level.all or (
@@ -317,7 +318,12 @@ def build(
         if cluster is not None and jobs is not None:
             raise UsageError("--jobs sets this machine's worker processes; with --cluster the "
                              "cluster's workers build (start more of them to build more at once)")
-        code = build_library(folder, out_dir, engine, voice, rate, cache, bitrate, stereo,
+        if cluster is not None and isinstance(out, str) and out.lower().startswith("memory://"):
+            raise UsageError(f"-o {out}: a memory:// folder lives in one process, so the "
+                             "cluster's workers cannot write to it; with --cluster use a "
+                             "shared folder or a store every worker reaches "
+                             "(-o s3://bucket/podcast)")
+        code = build_library(folder, out, engine, voice, rate, cache, bitrate, stereo,
                               jobs or os.cpu_count() or 1, force, base_url, quiet, allow_long,
                               sound, cluster)
         raise typer.Exit(code)
@@ -330,7 +336,7 @@ def build(
 
         # Read by the Piper engine when the build makes it (never more workers than cores).
         os.environ[PIPER_JOBS_ENV] = str(jobs)
-    build_routines(routines, out_dir, engine, voice, rate, cache, bitrate, stereo,
+    build_routines(routines, out, engine, voice, rate, cache, bitrate, stereo,
                     _options(minutes, style, level, pace, allow_long, cues, guidance), quiet,
                     library, bed, bed_level)
 

@@ -130,25 +130,6 @@ def path(option: str) -> Callable[[str], Path]:
     return parse
 
 
-def folder(option: str) -> Callable[[str], Path]:
-    """A parser for the output folder: a path or a ``file://`` URL. Another URL is refused: the
-    output folder holds the build lock and the manifest, and needs renames."""
-    from matcast.fs.store import as_location, is_url
-
-    plain = path(option)
-
-    def parse(raw: object) -> Path:
-        if isinstance(raw, Path) or not is_url(str(raw).strip()):
-            return plain(raw)
-        where = as_location(str(raw).strip())
-        if isinstance(where, Path):
-            return where
-        raise UsageError(f"{option} {where}: the output folder must be a folder (with "
-                         "--cluster, one every worker mounts at the same path); to publish to "
-                         "a store, build into a folder and copy it with the store's sync tool")
-    return parse
-
-
 def location(option: str) -> Callable[[str], str]:
     """A parser for a folder that may also be an fsspec URL (``s3://bucket/cache``): the path
     (a plain path or a ``file://`` URL's, user expanded) or the URL, as text that

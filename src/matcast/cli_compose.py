@@ -97,9 +97,11 @@ def compose_command(
     build: Annotated[bool, typer.Option(
         "--build", help="Also render the class to an MP3 (as matcast build FILE does).")
     ] = False,
-    out_dir: Annotated[Path, typer.Option(
-        "--out-dir", parser=checks.path("--out-dir"), metavar="DIR", show_default=False,
-        help="With --build: the output folder (default: audio_out).")] = Path("audio_out"),
+    out_dir: Annotated[str, typer.Option(
+        "--out-dir", parser=checks.location("--out-dir"), metavar="DIR|URL",
+        show_default=False,
+        help="With --build: the output folder, or an fsspec URL as for build -o (default: "
+             "audio_out).")] = "audio_out",
     engine: EngineOpt = None,
     voice: VoiceOpt = None,
     rate: RateOpt = None,
@@ -149,7 +151,7 @@ def compose_command(
         from matcast.compiler import CompileOptions
         from matcast.fs.store import as_location
 
-        build_routines([str(target)], out_dir, engine, voice, rate,
+        build_routines([str(target)], as_location(out_dir), engine, voice, rate,
                        as_location(cache_dir) if cache_dir is not None else None,
                        DEFAULT_BITRATE, False, CompileOptions(level=level), quiet, folder,
                        None, None)

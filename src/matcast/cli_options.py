@@ -73,8 +73,11 @@ SchemaKindArg = Annotated[SchemaKind, typer.Argument(
     show_default=False, help="routine, pose or library (default: routine).")]
 
 # build
-OutOpt = Annotated[Path, typer.Option(
-    "--out", "-o", parser=checks.folder("-o"), metavar="DIR", help="Output folder.")]
+# A str, not a Path, for the reason --cache-dir's is (below).
+OutOpt = Annotated[str, typer.Option(
+    "--out", "-o", parser=checks.location("-o"), metavar="DIR|URL",
+    help="Output folder, or an fsspec URL such as s3://bucket/podcast (needs the cluster "
+         "extra; s3fs for s3://): each episode is built in a temp folder, then uploaded.")]
 VoiceOpt = Annotated[str | None, typer.Option(
     "--voice", parser=checks.voice, metavar="ID",
     help="Voice id or, for piper, a .onnx voice file (see: matcast voices).")]
@@ -113,7 +116,9 @@ JobsOpt = Annotated[int | None, typer.Option(
 ClusterOpt = Annotated[str | None, typer.Option(
     "--cluster", parser=checks.cluster, metavar="URL",
     help="With --all: build the episodes on the Dask scheduler at this address, e.g. "
-         "tcp://10.0.0.5:8786 (needs the cluster extra; see the README's cluster section).")]
+         "tcp://10.0.0.5:8786 (needs the cluster extra; see the README's cluster section). "
+         "-o is then a folder every worker sees at one path, or a URL they all reach "
+         "(s3://bucket/podcast).")]
 
 # voices
 VoicesEngineOpt = Annotated[str | None, typer.Option(

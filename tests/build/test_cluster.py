@@ -1,6 +1,7 @@
-"""build --all --cluster: a library built on a Dask LocalCluster of two worker processes is the
-library a local build makes; a worker killed mid-build is survived; caches at fsspec URLs; a bad
-or unreachable scheduler is a clear error."""
+"""build --all --cluster: a library built on a Dask LocalCluster of two worker processes, into
+an output folder given as an fsspec URL, is the library a local build makes; a worker killed
+mid-build is survived; caches at fsspec URLs; a bad or unreachable scheduler is a clear
+error."""
 
 from __future__ import annotations
 
@@ -40,7 +41,9 @@ def builds(tmp_path_factory: pytest.TempPathFactory, cluster: object
            ) -> tuple[Path, Path, Path, subprocess.CompletedProcess[str],
                       subprocess.CompletedProcess[str]]:
     """The small library built locally from an empty cache, then on the cluster with the cache
-    it filled, at a file:// URL.
+    it filled, at a file:// URL, into ``local://.../cluster-out``: fsspec's local file system
+    as a store (a file:// URL is a plain path), so the workers build each episode in a temp
+    folder of theirs and upload it themselves, as they would to s3://.
 
     eSpeak does not speak a line to the same sample twice (a few samples of length differ
     between runs), and two worker processes may speak a line two episodes share at once, each
@@ -51,7 +54,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory, cluster: object
     library = make_library(root)
     cache = root / "cache"
     local = build_all(library, root / "local-out", cache, "--jobs", "1")
-    on_cluster = build_all(library, root / "cluster-out", cache, "--cluster",
+    on_cluster = build_all(library, f"local://{root / 'cluster-out'}", cache, "--cluster",
                            cluster.scheduler_address,  # type: ignore[attr-defined]
                            "--cache-dir", cache.as_uri())
     return library, root / "cluster-out", root / "local-out", on_cluster, local
@@ -80,6 +83,8 @@ def test_cluster_build_matches_the_local_build(builds: tuple) -> None:  # type: 
     table = [line.split()[:3] for line in local.stdout.splitlines()[:4]]
     assert [line.split()[:3] for line in on_cluster.stdout.splitlines()[:4]] == table
     assert not [p for p in cluster_out.iterdir() if p.name.endswith(".matcast-tmp")]
+    assert not (cluster_out / ".matcast-lock").exists()  # the build's lease is gone
+    assert f"published feed.xml, index.html in local://{cluster_out}" in on_cluster.stdout
 
 
 def test_each_worker_kept_one_builder_and_engine(builds: tuple,  # type: ignore[type-arg]
@@ -99,9 +104,11 @@ def test_each_worker_kept_one_builder_and_engine(builds: tuple,  # type: ignore[
 
 def test_noop_rebuild_on_the_cluster_builds_nothing(builds: tuple,  # type: ignore[type-arg]
                                                    cluster: object) -> None:
+    """Rebuilt with -o file://...: the same folder as a plain path finds what the store's
+    build recorded up to date."""
     library, cluster_out, _, _, _ = builds
     before = {p.name: p.stat().st_mtime_ns for p in cluster_out.glob("*.mp3")}
-    again = build_all(library, cluster_out, cluster_out.parent / "cache", "--cluster",
+    again = build_all(library, cluster_out.as_uri(), cluster_out.parent / "cache", "--cluster",
                       cluster.scheduler_address)  # type: ignore[attr-defined]
     assert again.returncode == 0, again.stderr
     assert again.stdout.count("up to date") == len(EPISODES), again.stdout
@@ -212,19 +219,21 @@ def test_a_worker_killed_mid_build_is_survived(tmp_path: Path, cluster: object) 
 
 
 @pytest.mark.slow
-def test_a_killed_client_leaves_the_output_folder_alone(tmp_path: Path, cluster: object
-                                                        ) -> None:
+@pytest.mark.parametrize("as_url", [False, True], ids=["folder", "store"])
+def test_a_killed_client_leaves_the_output_folder_alone(tmp_path: Path, cluster: object,
+                                                        as_url: bool) -> None:
     """The client is SIGKILLed while a worker builds: the scheduler drops its tasks, and the
-    worker's guard keeps the episode it was building out of the folder."""
+    worker's guard keeps the episode it was building out of the folder (or, for an output
+    folder at a URL, checked before the upload, out of the store)."""
     def executing(dask_worker: object) -> int:  # nested: sent to the workers by value
         return int(dask_worker.state.executing_count)  # type: ignore[attr-defined]
 
     library = make_library(tmp_path)
     out = tmp_path / "out"
     process = subprocess.Popen(
-        [sys.executable, "-m", "matcast.cli", "build", "--all", str(library), "-o", str(out),
-         "--cache-dir", str(tmp_path / "cache"), "--cluster",
-         cluster.scheduler_address],  # type: ignore[attr-defined]
+        [sys.executable, "-m", "matcast.cli", "build", "--all", str(library), "-o",
+         f"local://{out}" if as_url else str(out), "--cache-dir", str(tmp_path / "cache"),
+         "--cluster", cluster.scheduler_address],  # type: ignore[attr-defined]
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with distributed.Client(cluster, set_as_default=False) as client:
         deadline = time.monotonic() + 120

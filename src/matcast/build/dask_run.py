@@ -1,12 +1,14 @@
 """Building a library's episodes on a Dask cluster: ``matcast build --all --cluster URL``.
 
-The client (the machine running matcast) holds the output folder's lock, plans the build as for
-a local one, sends the library's files to every worker once, submits one task per episode (the
-longest first) and records each outcome in the manifest as it comes back; the manifest, feed and
-page are written by the client once all are back. Workers run :mod:`matcast.build.dask_worker`.
-A failing episode fails alone. A worker that dies takes its episode with it, and the scheduler
-gives the episode to another worker (Dask's ``distributed.scheduler.allowed-failures``, 3 by
-default, bounds how many deaths one episode may cause before it is reported as failed).
+The client (the machine running matcast) holds the output folder's lock (for a folder in a store,
+its lease: :mod:`matcast.build.lease`), plans the build as for a local one, sends the library's
+files to every worker once, submits one task per episode (the longest first) and records each
+outcome in the manifest as it comes back; the manifest, feed and page are written by the client
+once all are back. Workers run :mod:`matcast.build.dask_worker`; into an output folder at a URL,
+each uploads the episodes it built itself (:mod:`matcast.build.outbox`), so no MP3 travels through
+Dask. A failing episode fails alone. A worker that dies takes its episode with it, and the
+scheduler gives the episode to another worker (Dask's ``distributed.scheduler.allowed-failures``, 3
+by default, bounds how many deaths one episode may cause before it is reported as failed).
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from urllib.parse import urlsplit
 
 from matcast import __version__
 from matcast.build.library import Progress, finished
-from matcast.build.manifest import Manifest
+from matcast.build.manifest import Manifest, Out
 from matcast.build.plan import Outcome, Plan
 from matcast.errors import ClusterError, UsageError
-from matcast.fs.store import is_url
+from matcast.fs.store import Store, is_url
 
 CONNECT_TIMEOUT = 10.0
 """Seconds to reach the scheduler."""
@@ -96,7 +98,7 @@ def check_workers(client: Any, url: str) -> int:
     return len(versions)
 
 
-def run(plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
+def run(plan_: Plan, library: Path, out_dir: Out, manifest: Manifest,
         build_options: dict[str, Any], url: str, progress: Progress | None = None
         ) -> Iterator[Outcome]:
     """Build ``plan_.todo`` on the cluster at ``url``; yield each outcome as it comes."""
@@ -112,7 +114,7 @@ def run(plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
             client.close(timeout=5)
 
 
-def _run(client: Any, plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
+def _run(client: Any, plan_: Plan, library: Path, out_dir: Out, manifest: Manifest,
          build_options: dict[str, Any], progress: Progress) -> Iterator[Outcome]:
     from distributed import KilledWorker
 
@@ -161,13 +163,17 @@ def _run(client: Any, plan_: Plan, library: Path, out_dir: Path, manifest: Manif
             client.cancel(list(futures))
 
 
-def _worker_options(build_options: dict[str, Any], out_dir: Path
+def _worker_options(build_options: dict[str, Any], out_dir: Out
                     ) -> tuple[dict[str, Any], list[Path], list[Path]]:
-    """The build options as a worker needs them (absolute paths), the files outside the
-    library to send (a bed file, a voice file), and the folders never to send (output,
-    cache)."""
-    options = {**build_options, "out_dir": str(out_dir.resolve())}
-    skip = [out_dir]
+    """The build options as a worker needs them (absolute paths; an output folder in a store as
+    its URL, which the workers upload to themselves), the files outside the library to send (a
+    bed file, a voice file), and the folders never to send (output, cache)."""
+    if isinstance(out_dir, Store):
+        options = {**build_options, "out_dir": out_dir.url}
+        skip = []
+    else:
+        options = {**build_options, "out_dir": str(out_dir.resolve())}
+        skip = [out_dir]
     cache = options.get("cache_dir")
     if cache and not is_url(cache):
         options["cache_dir"] = str(Path(cache).resolve())

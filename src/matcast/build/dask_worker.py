@@ -104,6 +104,16 @@ class MatcastPlugin(WorkerPlugin):
             library = self.libraries[bundle.digest]
         return library, self.root / bundle.digest[:16]
 
+    def output(self, out_dir: str) -> Path:
+        """Where this thread's builder writes: the output folder, or for a folder in a store a
+        private folder of this thread's, from which each episode is uploaded."""
+        if not is_url(out_dir):
+            return Path(out_dir)
+        assert self.root is not None
+        folder = self.root / "out" / str(threading.get_ident())
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
     def builder(self, options: dict[str, Any]) -> Any:
         """This thread's builder for these settings, started on first use and then kept."""
         from matcast.build.session import Builder, BuildOptions
@@ -113,7 +123,7 @@ class MatcastPlugin(WorkerPlugin):
             builder = self.builders.get(key)
         if builder is None:
             cache = options.get("cache_dir")
-            settings = {**options, "out_dir": Path(options["out_dir"]),
+            settings = {**options, "out_dir": self.output(options["out_dir"]),
                         "cache_dir": cache if is_url(cache) else Path(cache) if cache else None}
             builder = Builder(BuildOptions(**settings), _EventReporter(self.worker))
             with self.lock:
@@ -163,4 +173,10 @@ def build_task(build: str, job: EpisodeJob, bundle: Bundle, options: dict[str, A
     builder.progress.build = build
     builder.progress.slug = job.slug
     builder.progress.stage("starting", 1)
-    return build_episode(builder, library, job, allow_long, cues)
+    outcome = build_episode(builder, library, job, allow_long, cues)
+    if is_url(settings["out_dir"]):
+        from matcast.build.outbox import uploaded
+        from matcast.fs.store import Store
+
+        outcome = uploaded(Store(settings["out_dir"]), builder.options.out_dir, outcome)
+    return outcome

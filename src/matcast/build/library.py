@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from matcast.build.manifest import Manifest, file_fingerprint
+from matcast.build.manifest import Manifest, Out, file_fingerprint
 from matcast.build.plan import EpisodeJob, Outcome, Plan, compile_options
 from matcast.errors import MatcastError
-from matcast.fs.store import is_url
+from matcast.fs.store import Store, is_url
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -168,14 +168,33 @@ class Progress:
     ended: Callable[[Outcome], None] = lambda outcome: None
 
 
-def run(plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
+def run(plan_: Plan, library: Path, out_dir: Out, manifest: Manifest,
         build_options: dict[str, Any], jobs: int, progress: Progress | None = None
         ) -> Iterator[Outcome]:
     """Build ``plan_.todo`` in ``jobs`` worker processes; yield each outcome as it comes.
 
     The manifest is updated and saved after every finished episode, so an interrupted batch
-    keeps what it completed.
+    keeps what it completed. With the output folder in a store, the workers build into a local
+    temp folder and this process uploads each episode as it comes back (so a store only this
+    process sees, ``memory://``, works too).
     """
+    if not plan_.todo:
+        return
+    if not isinstance(out_dir, Store):
+        yield from _run(plan_, library, out_dir, out_dir, manifest, build_options, jobs,
+                        progress)
+        return
+    from matcast.build.outbox import staging
+
+    with staging() as folder:
+        yield from _run(plan_, library, out_dir, folder, manifest, build_options, jobs,
+                        progress)
+
+
+def _run(plan_: Plan, library: Path, out_dir: Out, folder: Path, manifest: Manifest,
+         build_options: dict[str, Any], jobs: int, progress: Progress | None
+         ) -> Iterator[Outcome]:
+    """:func:`run`, the workers writing into ``folder``."""
     # Workers report their stages only when something draws them. A plain multiprocessing queue
     # (handed to the workers when they start) rather than a manager's: a manager is one more
     # process, and one that would outlive a killed build.
@@ -195,7 +214,7 @@ def run(plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
 
     build_options = {**build_options, "piper_jobs": episode_share(workers)}
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                             initargs=(str(library), str(out_dir), build_options,
+                             initargs=(str(library), str(folder), build_options,
                                        messages)) as pool:
         pending: dict[Future[Outcome], EpisodeJob] = {}
         waiting = list(plan_.todo)
@@ -227,6 +246,10 @@ def run(plan_: Plan, library: Path, out_dir: Path, manifest: Manifest,
                 except Exception as exc:  # the worker process died (killed, out of memory)
                     broken = broken or (isinstance(exc, BrokenProcessPool) and str(exc)) or ""
                     outcome = Outcome(job.slug, "failed", f"worker process failed: {exc}")
+                if isinstance(out_dir, Store):
+                    from matcast.build.outbox import uploaded
+
+                    outcome = uploaded(out_dir, folder, outcome)
                 finished(plan_, manifest, out_dir, job, outcome)
                 progress.ended(outcome)
                 yield outcome
@@ -245,7 +268,7 @@ def _drain(messages: Any, progress: Progress) -> None:
         progress.moved(slug, label, done, total)
 
 
-def finished(plan_: Plan, manifest: Manifest, out_dir: Path, job: EpisodeJob,
+def finished(plan_: Plan, manifest: Manifest, out_dir: Out, job: EpisodeJob,
              outcome: Outcome) -> None:
     """Record a built episode in the manifest and save it (a batch killed later keeps it)."""
     if outcome.status != "built":
@@ -266,9 +289,12 @@ def _record(manifest: Manifest, job: EpisodeJob, outcome: Outcome) -> None:
     }
 
 
-def remove_episode(manifest: Manifest, out_dir: Path, slug: str) -> None:
+def remove_episode(manifest: Manifest, out_dir: Out, slug: str) -> None:
     """Forget an episode that is no longer in the library and delete its files."""
     entry = manifest.episodes.pop(slug, {})
     for name in entry.get("files", []):
         with contextlib.suppress(OSError):
-            (out_dir / name).unlink()
+            if isinstance(out_dir, Store):
+                out_dir.delete(name)
+            else:
+                (out_dir / name).unlink()

@@ -50,6 +50,39 @@ def folder_lock(folder: Path, on_wait: Callable[[], None] | None = None) -> Iter
         os.close(handle)
 
 
+def lock_file_for(key: str) -> Path:
+    """A lock file in matcast's cache folder for ``key`` (a URL), named by its hash."""
+    import hashlib
+
+    from matcast.voice.cache import default_cache_dir
+
+    name = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return default_cache_dir().parent / "locks" / f"{name}.lock"
+
+
+@contextlib.contextmanager
+def key_lock(key: str, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold this machine's lock named ``key`` (an output folder's URL) for the block, waiting
+    for it if needed: two builds of one URL on one machine take turns, as for a folder."""
+    path = lock_file_for(key)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OutputError(f"cannot take the build lock of {key} in {path.parent}: "
+                          f"{exc.strerror or exc}") from exc
+    try:
+        if not _try_lock(handle, key):
+            if on_wait is not None:
+                on_wait()
+            while not _try_lock(handle, key):
+                time.sleep(0.2)
+        yield
+    finally:
+        _unlock(handle)
+        os.close(handle)
+
+
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import hashlib
     import msvcrt
@@ -67,7 +100,7 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
             raise OutputError(f"cannot take the build lock of {folder} in {locks}: "
                               f"{exc.strerror or exc}") from exc
 
-    def _try_lock(handle: int, folder: Path) -> bool:
+    def _try_lock(handle: int, folder: Path | str) -> bool:
         try:
             msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
         except OSError:
@@ -93,7 +126,7 @@ else:
         except OSError as exc:
             raise folder_error(exc, folder) from exc
 
-    def _try_lock(handle: int, folder: Path) -> bool:
+    def _try_lock(handle: int, folder: Path | str) -> bool:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -13,6 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from matcast.fs.atomic import write_atomic
+from matcast.fs.store import Store
+
+Out = Path | Store
+"""An output folder: a local folder, or a folder in an fsspec store (``s3://bucket/show``)."""
 
 MANIFEST = "manifest.json"
 """The manifest's file name in the output folder."""
@@ -40,9 +44,13 @@ class Manifest:
     in: asked again only when the installed packages change."""
 
     @classmethod
-    def load(cls, out_dir: Path) -> Manifest:
+    def load(cls, out_dir: Out) -> Manifest:
         try:
-            data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+            if isinstance(out_dir, Store):
+                raw = out_dir.read(MANIFEST)
+                data = json.loads(raw) if raw is not None else None
+            else:
+                data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return cls()
         if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
@@ -56,12 +64,16 @@ class Manifest:
         number = self.episodes.get(slug, {}).get("number")
         return number if isinstance(number, int) and not isinstance(number, bool) else None
 
-    def save(self, out_dir: Path) -> None:
+    def save(self, out_dir: Out) -> None:
         """Write the manifest (atomically), unless it is already on disk as it is."""
         data = {"version": MANIFEST_VERSION, "settings": self.settings,
                 "routines": self.routines, "episodes": self.episodes, "publish": self.publish,
                 "config": self.config, "environment": self.environment}
         text = (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        if isinstance(out_dir, Store):
+            if out_dir.read(MANIFEST) != text:
+                out_dir.write(MANIFEST, text)
+            return
         path = out_dir / MANIFEST
         try:
             if path.read_bytes() == text:
@@ -110,7 +122,21 @@ def file_fingerprint(path: Path) -> str | None:
     return f"{size}:{digest(data)[:32]}"
 
 
-def stale_file(out_dir: Path, entry: dict[str, Any]) -> str | None:
+def stored_fingerprint(store: Store, name: str) -> str | None:
+    """:func:`file_fingerprint` of the object ``name`` in ``store``, from its size and ranged
+    reads of its two ends (at most 128 KiB fetched, whatever its size); None if it is missing."""
+    size = store.size(name)
+    if size is None:
+        return None
+    if size <= 2 * FINGERPRINT_SPAN:
+        data = store.read_range(name, 0, size)
+    else:
+        data = (store.read_range(name, 0, FINGERPRINT_SPAN)
+                + store.read_range(name, size - FINGERPRINT_SPAN, size))
+    return f"{size}:{digest(data)[:32]}"
+
+
+def stale_file(out_dir: Out, entry: dict[str, Any]) -> str | None:
     """Why a recorded episode's files are no longer the ones its build wrote, or None if they
     are: each file must exist and match the fingerprint recorded for it."""
     names = entry.get("files") or []
@@ -118,7 +144,8 @@ def stale_file(out_dir: Path, entry: dict[str, Any]) -> str | None:
         return "no files recorded"
     current = {}
     for name in names:
-        current[name] = file_fingerprint(out_dir / name)
+        current[name] = (stored_fingerprint(out_dir, name) if isinstance(out_dir, Store)
+                         else file_fingerprint(out_dir / name))
         if current[name] is None:
             return f"{name} is missing"
     recorded = entry.get("fingerprints")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from matcast import __version__
-from matcast.build.manifest import Manifest, digest, file_digest, stale_file
+from matcast.build.manifest import Manifest, Out, digest, file_digest, stale_file
 from matcast.errors import MatcastError, RoutineError
 from matcast.routine.paths import LIBRARY_CONFIG as CONFIG_FILE
 from matcast.routine.paths import in_library_order, routine_paths
@@ -162,7 +162,7 @@ class Plan:
     """Slug -> why an episode whose inputs did not change is built again (a replaced file)."""
 
 
-def plan(library: Path, out_dir: Path, manifest: Manifest, settings: BatchSettings,
+def plan(library: Path, out_dir: Out, manifest: Manifest, settings: BatchSettings,
          force: bool = False, order: Sequence[str] = (),
          composed: Sequence[dict[str, Any]] = ()) -> Plan:
     """Work out every episode of the library, in the library's ``order`` (library.yaml's), then

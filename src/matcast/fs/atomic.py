@@ -42,6 +42,13 @@ def set_commit_guard(guard: Callable[[], None] | None) -> None:
     _commit_guard = guard
 
 
+def check_commit_guard() -> None:
+    """Raise as the commit guard does if putting files in place is now forbidden (an upload
+    into a store calls it before its first put)."""
+    if _commit_guard is not None:
+        _commit_guard()
+
+
 def _host_tag() -> str:
     """8 hex digits naming this machine: temp files in a folder that several machines share
     (cluster workers) are cleaned only by the machine whose process ids they carry."""

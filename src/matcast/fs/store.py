@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -86,18 +87,30 @@ class Store:
 
     def write(self, name: str, data: bytes) -> None:
         """Store ``data`` under ``name`` so that readers see the old bytes or the new, whole."""
+        self._put(name, lambda target: self.fs.pipe_file(target, data))
+
+    def upload(self, local: Path, name: str) -> None:
+        """Copy the local file ``local`` to ``name``, atomically as :meth:`write` does, streamed
+        (an object store's multipart upload still appears whole, when it completes)."""
+        if not local.is_file():
+            raise OutputError(f"cannot read {local}: no such file")
+        self._put(name, lambda target: self.fs.put_file(str(local), target))
+
+    def _put(self, name: str, put: Callable[[str], object]) -> None:
+        """Run ``put`` on ``name``'s path (an object store) or on a hidden temp name, then
+        rename that into place (any other file system)."""
         target = self.path(name)
         try:
-            parent = target.rpartition("/")[0]
-            if parent and not self.object_store:
-                self.fs.makedirs(parent, exist_ok=True)
             if self.object_store:
-                self.fs.pipe_file(target, data)
+                put(target)
                 return
+            parent = target.rpartition("/")[0]
+            if parent:
+                self.fs.makedirs(parent, exist_ok=True)
             tmp = f"{parent}/.{target.rpartition('/')[2]}.{os.getpid()}.{os.urandom(4).hex()}" \
                   f"{TMP_SUFFIX}"
             try:
-                self.fs.pipe_file(tmp, data)
+                put(tmp)
                 self.fs.mv(tmp, target)
             finally:
                 with contextlib.suppress(OSError):
@@ -106,26 +119,68 @@ class Store:
         except OSError as exc:
             raise self.failed("write", name, exc) from exc
 
-    def upload(self, local: Path, name: str) -> None:
-        """Copy the local file ``local`` to ``name``, atomically as :meth:`write` does."""
-        try:
-            data = local.read_bytes()
-        except OSError as exc:
-            raise OutputError(f"cannot read {local}: {exc.strerror or exc}") from exc
-        self.write(name, data)
-
     def delete(self, name: str) -> None:
+        """Remove ``name`` if it is there (an OSError if the store refuses)."""
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm_file(self.path(name))
 
-    def check_writable(self) -> None:
-        """Prove a file can be written and removed here, before long work."""
-        probe = f".matcast-probe.{os.getpid()}.{os.urandom(4).hex()}"
-        self.write(probe, b"")
+    def remove(self, name: str) -> None:
+        """:meth:`delete`, its failure an OutputError naming the object."""
         try:
-            self.delete(probe)
+            self.delete(name)
         except OSError as exc:
-            raise self.failed("write", probe, exc) from exc
+            raise self.failed("delete", name, exc) from exc
+
+    def size(self, name: str) -> int | None:
+        """The size of the object ``name`` in bytes, or None if there is none."""
+        try:
+            info = self.fs.info(self.path(name))
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise self.failed("read", name, exc) from exc
+        return int(info["size"]) if info.get("type", "file") == "file" else None
+
+    def read_range(self, name: str, start: int, end: int) -> bytes:
+        """Bytes ``start`` to ``end`` of ``name`` (one ranged read on an object store)."""
+        try:
+            data: bytes = self.fs.cat_file(self.path(name), start=start, end=end)
+        except OSError as exc:
+            raise self.failed("read", name, exc) from exc
+        return data
+
+    def download(self, name: str, local: Path) -> bool:
+        """Copy ``name`` to the local file ``local``; False if there is no such object."""
+        data = self.read(name)
+        if data is None:
+            return False
+        try:
+            local.write_bytes(data)
+        except OSError as exc:
+            raise OutputError(f"cannot write {local}: {exc.strerror or exc}") from exc
+        return True
+
+    def shown(self, name: str = "") -> str:
+        """The URL of ``name`` in this folder, as messages show it."""
+        return f"{self.url}/{name}" if name else self.url
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes see this store (``memory://`` lives in one process)."""
+        protocol = self.fs.protocol
+        protocols = (protocol,) if isinstance(protocol, str) else tuple(protocol)
+        return "memory" not in protocols
+
+    def check_writable(self, what: str = "folder") -> None:
+        """Prove a file can be written and removed here, before long work; the error names
+        the folder as ``what`` (e.g. "output folder (-o)") and the store's reason."""
+        probe = f".matcast-probe.{os.getpid()}.{os.urandom(4).hex()}"
+        try:
+            self.write(probe, b"")
+            self.remove(probe)
+        except OutputError as exc:
+            reason = str(exc).rpartition(": ")[2]
+            raise OutputError(f"cannot write to the {what} {self.url}: {reason}") from exc
 
     def failed(self, doing: str, name: str, exc: OSError) -> OutputError:
         return OutputError(f"cannot {doing} {self.url}/{name}: {exc.strerror or exc}")
