@@ -70,6 +70,26 @@ def test_noop_rebuild_renders_and_encodes_nothing(first: tuple, cache: Path  # t
     print(f"no-op rebuild: {elapsed:.2f} s")
 
 
+def test_noop_rebuild_loads_no_routine_compiler_audio_or_cluster_code(
+        first: tuple, cache: Path) -> None:  # type: ignore[type-arg]
+    """The no-op rebuild's speed (0.3 s of CPU, scripts/bench.py noop) is its imports: none of
+    the routine model, the compiler, the composer, the audio stack, Dask or fsspec."""
+    library, out, _ = first
+    code = ("import sys, runpy\n"
+            "sys.argv = ['matcast', 'build', '--all', sys.argv[1], '-o', sys.argv[2],"
+            " '--cache-dir', sys.argv[3]]\n"
+            "try:\n    runpy.run_module('matcast.cli', run_name='__main__')\n"
+            "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+            "heavy = ('matcast.routine.model', 'matcast.compiler', 'matcast.compose.composer',"
+            " 'matcast.audio.ffmpeg', 'matcast.audio.loudness', 'numpy', 'scipy', 'pydantic', 'distributed', 'fsspec')\n"
+            "print('LOADED', sorted(m for m in sys.modules if m.startswith(heavy)))\n")
+    result = subprocess.run([sys.executable, "-c", code, str(library), str(out), str(cache)],
+                            capture_output=True, text=True, check=False, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("skipped") == 3
+    assert "LOADED []" in result.stdout, result.stdout
+
+
 def test_changing_a_pose_rebuilds_exactly_the_episodes_using_it(
         tmp_path: Path, first: tuple, cache: Path) -> None:  # type: ignore[type-arg]
     library, out, _ = first
