@@ -81,7 +81,8 @@ def test_noop_rebuild_loads_no_routine_compiler_audio_or_cluster_code(
             "try:\n    runpy.run_module('matcast.cli', run_name='__main__')\n"
             "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
             "heavy = ('matcast.routine.model', 'matcast.compiler', 'matcast.compose.composer',"
-            " 'matcast.audio.ffmpeg', 'matcast.audio.loudness', 'numpy', 'scipy', 'pydantic', 'distributed', 'fsspec')\n"
+            " 'matcast.audio.ffmpeg', 'matcast.audio.loudness', 'numpy', 'scipy', 'pydantic',"
+            " 'distributed', 'fsspec')\n"
             "print('LOADED', sorted(m for m in sys.modules if m.startswith(heavy)))\n")
     result = subprocess.run([sys.executable, "-c", code, str(library), str(out), str(cache)],
                             capture_output=True, text=True, check=False, cwd=ROOT)

@@ -210,3 +210,20 @@ def test_a_variant_can_publish_a_guidance_level() -> None:
     assert variant.suffix() == "-flow-light" and variant.label() == "flow, light"
     options = compile_options(variant.model_dump(mode="json", exclude_none=True))
     assert options.guidance is Guidance.light and options.style is Style.flow
+
+
+def test_check_ins_are_said_once_each_then_only_the_settling_line_comes_back() -> None:
+    """A 20-minute legs-up-the-wall outlasts its nine check-ins (75 s apart): each is heard
+    once, in order, and after them only the last ("Just rest...") returns, 150 s apart."""
+    legs = load_routine(LIBRARY / "legs-up-the-wall.yaml")
+    pose = legs.poses["legs-up-the-wall"]
+    script = compile_routine(legs, CompileOptions(minutes=20))
+    heard = [e for e in script.events
+             if e.kind is EventKind.speech and e.text in pose.checkins]
+    texts = [e.text for e in heard]
+    n = len(pose.checkins)
+    assert texts[:n] == list(pose.checkins)
+    assert len(texts) > n and set(texts[n:]) == {pose.checkins[-1]}
+    later = zip(heard[n - 1:-1], heard[n:], strict=True)
+    gaps = [(b.start - a.start) / SAMPLE_RATE for a, b in later]
+    assert all(149.5 <= gap <= 151.0 for gap in gaps), gaps

@@ -24,6 +24,10 @@ CUE_MARGIN = seconds_to_samples(0.6)
 """Quiet kept on either side of a count or a prompt."""
 CHECKIN_TAIL = seconds_to_samples(10.0)
 """No check-in starts this close to the end of a hold: the hold ends in quiet."""
+LATER_CHECKIN_MAX = seconds_to_samples(150.0)
+"""Once every check-in has been said, the last comes back at twice the interval, but never
+further apart than this: a long rest is not left without a voice (the lint wants one within
+three minutes)."""
 SPARSE_PROMPTS = 4
 """Past the breaths a hold prompts in full (``prompt_breaths``), one breath in this many is still
 prompted, so a longer light-guidance flow hold is never silent for a minute."""
@@ -188,19 +192,29 @@ def _paced(block: HoldBlock, length: int, speech: SpeechLength, busy: _Busy,
 
 
 def _place_checkins(block: HoldBlock, length: int, speech: SpeechLength, busy: _Busy) -> None:
+    """Each check-in once, in turn, about every ``checkin_every``; a hold that outlasts them
+    hears the last one (the settling line: "Just rest.") again, twice as far apart, never the
+    list over again: a teacher does not repeat "notice how your body feels" to a resting room."""
+    every = block.checkin_every
+    later = min(2 * every, max(every, LATER_CHECKIN_MAX))
     last_end = max((p.end for p in busy.placed), default=0)
     turn = 0
     k = 1
+    due = every
     while True:
-        text = block.checkins[turn % len(block.checkins)]
+        text = block.checkins[min(turn, len(block.checkins) - 1)]
         duration = speech(text)
-        earliest = max(k * block.checkin_every, last_end + LINE_GAP)
+        earliest = max(due, last_end + LINE_GAP)
         start = busy.first_fit(earliest, duration, length - CHECKIN_TAIL)
         if start is None:
             return
         last_end = busy.put(start, text, duration).end
         turn += 1
-        k = max(k + 1, -(-last_end // block.checkin_every))
+        if turn < len(block.checkins):
+            k = max(k + 1, -(-last_end // every))
+            due = k * every
+        else:
+            due = start + later
 
 
 def _place_prompts(block: HoldBlock, length: int, speech: SpeechLength, busy: _Busy) -> None:

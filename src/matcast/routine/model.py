@@ -190,7 +190,8 @@ class Pose(StrictModel):
     tips: list[Text] = Field(default_factory=list, max_length=20)
     """Tips, spoken during the first side's hold in hold style and listed in show notes."""
     checkins: list[Text] = Field(default_factory=list, max_length=40)
-    """Gentle check-ins spoken every `checkin_every` seconds through a long hold, in turn."""
+    """Gentle check-ins through a long hold, every `checkin_every` seconds, each once in turn; the
+    last (the settling line) comes back if the hold outlasts them, twice as far apart."""
     checkin_every: float | None = Field(None, ge=10, le=1800)
     """Seconds between check-ins (default: the routine's default)."""
     cautions: list[CautionItem] = Field(default_factory=list, max_length=20)
