@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from pathlib import Path
 
 import numpy as np
@@ -81,3 +82,19 @@ def test_master_brings_the_joined_session_to_target(session: tuple, tmp_path: Pa
         report = measure(joined, SAMPLE_RATE)
         assert abs(report.integrated_lufs - target) <= 0.2, target
         assert report.true_peak_dbtp <= -1.5 + 0.05, target
+
+
+def test_gating_reads_a_rounding_below_zero_as_silence_and_nan_as_nan() -> None:
+    """A session's step energies are differences of running sums: a near-silent clip tail can
+    leave one an ulp below zero. That once made the loudness NaN, and the session went out at
+    0 dB gain (happy-baby, 8 min, slow, with eSpeak)."""
+    from matcast.audio.gating import STEP, gated_lufs
+
+    energy = np.zeros(200)
+    energy[:50] = 1e3
+    n = 200 * STEP
+    clean = gated_lufs(energy, n, SAMPLE_RATE)
+    energy[120] = -2.91e-11  # inside a stretch of digital silence
+    assert math.isfinite(clean) and gated_lufs(energy, n, SAMPLE_RATE) == clean
+    energy[10] = np.nan
+    assert math.isnan(gated_lufs(energy, n, SAMPLE_RATE))

@@ -34,6 +34,9 @@ def gated_lufs(energy: np.ndarray, n: int, sample_rate: int) -> float:
         padded[:used] = energy[:used]
         cumulative = np.concatenate([[0.0], np.cumsum(padded)])
         z = (cumulative[4:count + 4] - cumulative[:count]) / block
+    # Energies are sums of squares: one below zero is rounding in the caller's arithmetic (a
+    # difference of running sums), and its log would be NaN, read as "the signal has NaNs".
+    z = np.maximum(z, 0.0)  # NaN stays NaN
     with np.errstate(divide="ignore"):
         levels = -0.691 + 10 * np.log10(z)
     if np.isnan(levels).any():
