@@ -1,7 +1,7 @@
 """``python scripts/bench.py cluster [N]``: the cluster path against the local one.
 
-N short variant sessions (default 20: two shipped routines, ten 6- to 8-minute variants each,
-levels and paces) are built four times, each into its own output folder:
+N short variant sessions (default 20, up to 50: five shipped routines, up to ten 6- to 8-minute
+variants each, levels and paces) are built four times, each into its own output folder:
 
 1. locally with ``--jobs 2``, cold (an empty cache);
 2. on a LocalCluster of two single-threaded worker processes, cold (another empty cache);
@@ -31,7 +31,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-ROUTINES = ("ragdoll-back", "downward-dog-back")
+ROUTINES = ("ragdoll-back", "downward-dog-back", "thunderbolt", "happy-baby", "seated-twist")
 VARIANTS = ([{"minutes": m, "level": level} for m in (6, 7)
              for level in ("gentle", "beginner", "all", "advanced")]
             + [{"minutes": 8, "pace": "slow"}, {"minutes": 8, "pace": "fast"}])
