@@ -24,6 +24,7 @@ import numpy as np
 from matcast.bounds import RATE_MAX, RATE_MIN
 from matcast.cues import SAMPLE_RATE
 from matcast.errors import VoiceError
+from matcast.voice.calibration import native_setting
 
 # Which engine speaks when none is named (re-exported: engines and callers look here).
 from matcast.voice.default import default_engine
@@ -137,6 +138,36 @@ def resolve_voice(engine_name: str, voice: str, voices: Sequence[VoiceInfo]) -> 
     if close:
         message += "; did you mean " + " or ".join(repr(c) for c in close) + "?"
     raise VoiceError(f"{message}\n    hint: {voices_hint(engine_name)}")
+
+
+class Calibrated:
+    """What every engine does the same way: its own speed setting read off the stored
+    calibration, and :meth:`render` as :meth:`render_setting` at that setting."""
+
+    name: str
+
+    def setting(self, voice: str, rate: int) -> float:
+        """The engine's own speed setting that speaks ``rate`` real words per minute with
+        ``voice`` (calibrated)."""
+        return native_setting(self.name, voice, check_rate(self.name, rate))
+
+    def render(
+        self,
+        texts: Sequence[str],
+        voice: str,
+        rate: int,
+        on_done: Callable[[str, np.ndarray], None] | None = None,
+    ) -> dict[str, np.ndarray]:
+        return self.render_setting(texts, voice, self.setting(voice, rate), on_done)
+
+    def render_setting(
+        self,
+        texts: Sequence[str],
+        voice: str,
+        setting: float,
+        on_done: Callable[[str, np.ndarray], None] | None = None,
+    ) -> dict[str, np.ndarray]:
+        raise NotImplementedError
 
 
 def voices_hint(engine_name: str) -> str:

@@ -25,8 +25,8 @@ import numpy as np
 
 from matcast.bounds import DEFAULT_RATE
 from matcast.errors import EngineError, VoiceError
-from matcast.voice.calibration import native_setting
 from matcast.voice.engine import (
+    Calibrated,
     VoiceInfo,
     check_rate,
     resolve_voice,
@@ -174,7 +174,7 @@ def _file_md5(path: Path) -> str:
 # --- the engine ----------------------------------------------------------------------------------
 
 
-class PiperEngine:
+class PiperEngine(Calibrated):
     """Speech through Piper in a worker process, started on first use and reused until
     :meth:`close`. Not thread-safe: use one instance per thread.
 
@@ -284,19 +284,6 @@ class PiperEngine:
         resolved_rate = check_rate(self.name, self._default_rate if rate is None else rate)
         self._current = self._resolve(DEFAULT_VOICE if voice is None else voice)
         return self._current, resolved_rate
-
-    def render(
-        self,
-        texts: Sequence[str],
-        voice: str,
-        rate: int,
-        on_done: Callable[[str, np.ndarray], None] | None = None,
-    ) -> dict[str, np.ndarray]:
-        return self.render_setting(texts, voice, self.setting(voice, rate), on_done)
-
-    def setting(self, voice: str, rate: int) -> float:
-        """Piper's ``length_scale`` that speaks ``rate`` real words per minute (calibrated)."""
-        return native_setting(self.name, voice, check_rate(self.name, rate))
 
     def render_setting(
         self,

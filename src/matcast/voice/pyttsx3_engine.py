@@ -21,8 +21,8 @@ import numpy as np
 
 from matcast.bounds import DEFAULT_RATE
 from matcast.errors import EngineError
-from matcast.voice.calibration import native_setting
 from matcast.voice.engine import (
+    Calibrated,
     VoiceInfo,
     check_rate,
     read_speech_wav,
@@ -55,7 +55,7 @@ def default_worker_cmd() -> list[str]:
     return [sys.executable, "-m", _WORKER_MODULE]
 
 
-class Pyttsx3Engine:
+class Pyttsx3Engine(Calibrated):
     """Speech through pyttsx3 in a worker process, started on first use and reused until
     :meth:`close`. Not thread-safe: use one instance per thread."""
 
@@ -120,19 +120,6 @@ class Pyttsx3Engine:
         if voice is None:
             return self.default_voice(), resolved_rate
         return resolve_voice(self.name, voice, self.voices()), resolved_rate
-
-    def setting(self, voice: str, rate: int) -> float:
-        """eSpeak's own rate setting that speaks ``rate`` real words per minute (calibrated)."""
-        return native_setting(self.name, voice, check_rate(self.name, rate))
-
-    def render(
-        self,
-        texts: Sequence[str],
-        voice: str,
-        rate: int,
-        on_done: Callable[[str, np.ndarray], None] | None = None,
-    ) -> dict[str, np.ndarray]:
-        return self.render_setting(texts, voice, self.setting(voice, rate), on_done)
 
     def render_setting(
         self,
