@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_main import run_main
 from matcast import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -275,17 +276,6 @@ def unfill(text: str, places: dict[str, Path]) -> str:
     return text
 
 
-def run_main(args: list[str], capsys: pytest.CaptureFixture[str],
-             monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["matcast", *args])
-    monkeypatch.setenv("COLUMNS", "400")  # one line per message, however long
-    code: int | str | None = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return (code if isinstance(code, int) else 1), out, err
 
 
 def tree(root: Path) -> list[str]:

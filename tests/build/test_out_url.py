@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cli_main import run_main
 from library_builds import make_library
-from matcast import cli
 from matcast.audio.ffmpeg import decode_pcm
 from matcast.errors import OutputError
 
@@ -28,17 +28,6 @@ SLUG = "rest-flow"
 SIDECARS = [f"{SLUG}.chapters.json", f"{SLUG}.cues.json", f"{SLUG}.vtt"]
 
 
-def run_main(args: list[str], capsys: pytest.CaptureFixture[str],
-             monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["matcast", *args])
-    monkeypatch.setenv("COLUMNS", "400")
-    code: int | str | None = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return (code if isinstance(code, int) else 1), out, err
 
 
 @pytest.fixture(scope="module")

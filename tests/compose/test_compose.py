@@ -5,13 +5,12 @@ lint, never use a pose --avoid rules out, and give the focus areas half of its h
 from __future__ import annotations
 
 import itertools
-import sys
 from pathlib import Path
 
 import pytest
 from compose_checks import loaded_from_text, sweep
 
-from matcast import cli
+from cli_main import run_main
 from matcast.compiler import CompileOptions, compile_routine
 from matcast.compose import Catalog, Wishes, compose, focus_share, load_catalog
 from matcast.compose.wishes import Purpose
@@ -32,17 +31,6 @@ def catalog() -> Catalog:
     return load_catalog(LIBRARY)
 
 
-def run_main(args: list[str], capsys: pytest.CaptureFixture[str],
-             monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["matcast", *args])
-    monkeypatch.setenv("COLUMNS", "400")
-    code: int | str | None = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return (code if isinstance(code, int) else 1), out, err
 
 
 def test_seeded_compositions_pass_every_check(catalog: Catalog, tmp_path: Path) -> None:
