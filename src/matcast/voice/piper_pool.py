@@ -35,7 +35,13 @@ import numpy as np
 
 from matcast.errors import EngineError
 from matcast.voice.engine import read_speech_wav
-from matcast.voice.worker_process import Worker, WorkerFailure, WorkerSession, short_cue
+from matcast.voice.worker_process import (
+    Worker,
+    WorkerFailure,
+    WorkerSession,
+    answered,
+    short_cue,
+)
 
 PIPER_JOBS_ENV = "MATCAST_PIPER_JOBS"
 """Environment variable: how many Piper worker processes one engine may run (1 to the number of
@@ -215,14 +221,8 @@ class PiperPool:
                message: dict[str, Any]) -> np.ndarray:
         """The samples of request ``index + 1``, once the worker says they are at ``path``."""
         reply = worker.receive(self._timeout(n, text, message))
-        if reply.get("id") != index + 1:
-            raise WorkerFailure(f"reply to the wrong request: {reply!r:.80}")
-        if not reply.get("ok"):
-            raise WorkerFailure(str(reply.get("error") or "the worker reported failure"))
-        try:
-            return read_speech_wav(path)
-        except ValueError as exc:
-            raise WorkerFailure(str(exc)) from None
+        samples: np.ndarray = answered(reply, index + 1, path, read_speech_wav)
+        return samples
 
     def _timeout(self, n: int, text: str, message: dict[str, Any]) -> float:
         wait = self.timeout + self.timeout_per_char * len(text)

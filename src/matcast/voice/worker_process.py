@@ -45,6 +45,20 @@ class WorkerFailure(Exception):
     """The worker hung, died, or produced no usable audio: worth a restart and a retry."""
 
 
+def answered(reply: dict[str, Any], request_id: int, path: Path,
+             read: Callable[[Path], Any]) -> Any:
+    """The samples a worker's ``reply`` to request ``request_id`` says it wrote at ``path``;
+    :class:`WorkerFailure` for a reply to another request, a failure, or an unreadable WAV."""
+    if reply.get("id") != request_id:
+        raise WorkerFailure(f"reply to the wrong request: {reply!r:.80}")
+    if not reply.get("ok"):
+        raise WorkerFailure(str(reply.get("error") or "the worker reported failure"))
+    try:
+        return read(path)
+    except ValueError as exc:
+        raise WorkerFailure(str(exc)) from None
+
+
 def short_cue(text: str) -> str:
     """A spoken line shortened for an error message."""
     flat = " ".join(text.split())
@@ -214,15 +228,7 @@ class WorkerSession:
                 worker = self.running()
                 self._next_id += 1
                 worker.send({**request(path), "op": "render", "id": self._next_id})
-                reply = worker.receive(timeout())
-                if reply.get("id") != self._next_id:
-                    raise WorkerFailure(f"reply to the wrong request: {reply!r:.80}")
-                if not reply.get("ok"):
-                    raise WorkerFailure(str(reply.get("error") or "the worker reported failure"))
-                try:
-                    return read(path)
-                except ValueError as exc:
-                    raise WorkerFailure(str(exc)) from None
+                return answered(worker.receive(timeout()), self._next_id, path, read)
             except WorkerFailure as exc:
                 reasons.append(str(exc))
                 stderr = self.discard() or stderr
