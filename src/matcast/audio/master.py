@@ -298,7 +298,4 @@ def session_loudness(script: CueScript, profiles: Mapping[Hashable, np.ndarray])
             part / BIN)
         total += p[-1]
     cumulative[grid >= n] = total
-    # Read off different clips' prefix sums, two neighbouring points can come out an ulp apart
-    # the wrong way round (a clip's near-silent tail): energy is never negative.
-    np.maximum.accumulate(cumulative, out=cumulative)
     return gated_lufs(np.diff(cumulative), n, SAMPLE_RATE)
